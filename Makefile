@@ -1,0 +1,29 @@
+# `make demo` and `make test` work on a fresh machine: they create .venv if missing.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test test-tf test-jax benchmarks clean
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(PY) -m blur_keras.demo
+
+test: test-tf test-jax
+
+test-tf: $(STAMP)
+	TF_CPP_MIN_LOG_LEVEL=2 $(PY) -m pytest -q -p no:cacheprovider tests
+
+# The backend-agnostic parts (layers, models) once more on the JAX backend.
+test-jax: $(STAMP)
+	KERAS_BACKEND=jax $(PY) -m pytest -q -p no:cacheprovider -m "not tensorflow_only" tests/layers tests/models
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,89 @@
+"""MNIST-style datasets read offline from IDX files on disk.
+
+Directories searched, in order: the `data_dir` argument, the environment
+variable `BLUR_KERAS_DATA_DIR` (and its `<name>/` subdirectory), and where
+Debian's packages put the files (`apt-get install dataset-fashion-mnist`
+installs `/usr/share/datasets/fashion-mnist`).
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from blur_keras.data.idx import read_idx
+
+IDX_DATASETS = {
+    # name: (number of classes, Debian directory)
+    "fashion_mnist": (10, "/usr/share/datasets/fashion-mnist"),
+    "mnist": (10, "/usr/share/datasets/mnist"),
+}
+_SPLIT_PREFIX = {"train": "train", "test": "t10k"}
+_SPLIT_SIZE = {"train": 60000, "test": 10000}
+
+
+def candidate_dirs(name: str, data_dir: str | None = None) -> list[str]:
+    """Directories searched for the IDX files of `name`, in order."""
+    dirs = []
+    for root in (data_dir, os.environ.get("BLUR_KERAS_DATA_DIR")):
+        if root:
+            dirs += [root, os.path.join(root, name), os.path.join(root, name.replace("_", "-"))]
+    dirs.append(IDX_DATASETS[name][1])
+    return dirs
+
+
+def _find(directory: str, stem: str) -> str | None:
+    for suffix in (".gz", ""):
+        path = os.path.join(directory, stem + suffix)
+        if os.path.isfile(path):
+            return path
+    return None
+
+
+def load_idx_arrays(name: str, split: str, data_dir: str | None = None
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """Loads an MNIST-style split from IDX files.
+
+    Args:
+        name: `"fashion_mnist"` or `"mnist"`.
+        split: `"train"` or `"test"`.
+        data_dir: optional directory to look in first.
+
+    Returns:
+        `(images, labels)`: uint8 images of shape `(N, 28, 28, 1)` and int64
+        labels in `[0, 10)`.
+
+    Raises:
+        ValueError: unknown name or split, or files with wrong shapes/labels.
+        FileNotFoundError: no directory holds the files; the message lists
+            where it looked and how to get them.
+    """
+    if name not in IDX_DATASETS:
+        raise ValueError(f"No IDX dataset {name!r}: expected one of {sorted(IDX_DATASETS)}.")
+    if split not in _SPLIT_PREFIX:
+        raise ValueError(f"Unknown split {split!r} for {name}: expected 'train' or 'test'.")
+    prefix = _SPLIT_PREFIX[split]
+    searched = candidate_dirs(name, data_dir)
+    for directory in searched:
+        images_path = _find(directory, f"{prefix}-images-idx3-ubyte")
+        labels_path = _find(directory, f"{prefix}-labels-idx1-ubyte")
+        if images_path and labels_path:
+            return _validated(name, split, read_idx(images_path), read_idx(labels_path))
+    raise FileNotFoundError(
+        f"Could not find the {name} {split} IDX files ({prefix}-images-idx3-ubyte[.gz] and "
+        f"{prefix}-labels-idx1-ubyte[.gz]) in any of: {', '.join(searched)}. Download them "
+        f"into one of these directories, set BLUR_KERAS_DATA_DIR, or on Debian run "
+        f"'apt-get install dataset-{name.replace('_', '-')}'.")
+
+
+def _validated(name, split, images, labels):
+    num_classes = IDX_DATASETS[name][0]
+    expected = _SPLIT_SIZE[split]
+    if images.shape != (expected, 28, 28) or labels.shape != (expected,):
+        raise ValueError(
+            f"{name} {split}: expected {expected} images of 28x28 and {expected} labels; "
+            f"found images {images.shape} and labels {labels.shape}.")
+    if labels.min() < 0 or labels.max() >= num_classes:
+        raise ValueError(f"{name} {split}: labels outside [0, {num_classes}).")
+    return images[..., None], labels.astype(np.int64)

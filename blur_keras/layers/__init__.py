@@ -1,0 +1,19 @@
+"""Spatial-smoothing layers: `Blur`, `Prob`, `SpatialSmoothing`, `MCDropout`.
+
+Every layer is registered for serialisation under the package name
+`"blur_keras"` (e.g. `"blur_keras>Blur"`), so `.keras` files saved with this
+package load with `keras.saving.load_model` once `blur_keras` is imported.
+"""
+
+from blur_keras.layers.blur import Blur, blur_filter
+from blur_keras.layers.global_median_pooling import GlobalMedianPooling2D
+from blur_keras.layers.mc_dropout import (
+    MCDropout, mc_dropout_disabled, mc_dropout_layers, set_mc_dropout)
+from blur_keras.layers.prob import DEFAULT_TEMPERATURES, PROB_KINDS, Prob
+from blur_keras.layers.spatial_smoothing import SpatialSmoothing
+
+__all__ = [
+    "Blur", "blur_filter", "DEFAULT_TEMPERATURES", "GlobalMedianPooling2D", "MCDropout",
+    "mc_dropout_disabled", "mc_dropout_layers", "PROB_KINDS", "Prob", "set_mc_dropout",
+    "SpatialSmoothing",
+]

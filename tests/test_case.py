@@ -1,0 +1,127 @@
+"""Shared checks that every blur_keras layer and model must pass (keras-hub style).
+
+`run_layer_test` runs the standard battery for one layer configuration:
+output shape and dtype, symbolic shape inference, config and
+`serialize_keras_object` round trips, composition in `keras.Sequential`
+with a training step, `.keras` saving with identical outputs, and dtype
+policies (float16, bfloat16, mixed_float16, mixed_bfloat16).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+import keras
+
+from blur_keras.layers import set_mc_dropout
+
+DTYPE_POLICIES = ("float16", "bfloat16", "mixed_float16", "mixed_bfloat16")
+
+
+def random_input(shape, seed: int = 0) -> np.ndarray:
+    """A reproducible float32 array of `shape` with values in [-3, 3]."""
+    return np.random.default_rng(seed).uniform(-3, 3, size=shape).astype("float32")
+
+
+def to_numpy(x) -> np.ndarray:
+    return np.asarray(keras.ops.convert_to_numpy(x))
+
+
+def deterministic_outputs(layer_or_model, x) -> np.ndarray:
+    """Outputs with any MC dropout switched off (plain inference)."""
+    set_mc_dropout(layer_or_model, False)
+    try:
+        return to_numpy(layer_or_model(x, training=False))
+    finally:
+        set_mc_dropout(layer_or_model, True)
+
+
+def _check_shapes(layer_cls, init_kwargs, input_shape, expected_output_shape, x):
+    layer = layer_cls(**init_kwargs)
+    y = layer(x)
+    assert tuple(y.shape) == tuple(expected_output_shape), (y.shape, expected_output_shape)
+    assert keras.backend.standardize_dtype(y.dtype) == "float32", y.dtype
+    assert np.all(np.isfinite(to_numpy(y)))
+    assert tuple(layer.compute_output_shape(input_shape)) == tuple(expected_output_shape)
+    symbolic = layer_cls(**init_kwargs)(keras.Input(batch_shape=(None,) + tuple(input_shape[1:])))
+    assert tuple(symbolic.shape[1:]) == tuple(expected_output_shape[1:])
+    return layer
+
+
+def _check_config_round_trip(layer, x):
+    config = layer.get_config()
+    clone = type(layer).from_config(config)
+    assert clone.get_config() == config
+    np.testing.assert_allclose(deterministic_outputs(clone, x),
+                               deterministic_outputs(layer, x), rtol=1e-6, atol=1e-6)
+    serialized = keras.saving.serialize_keras_object(layer)
+    assert serialized["registered_name"] == f"blur_keras>{type(layer).__name__}"
+    restored = keras.saving.deserialize_keras_object(serialized)
+    assert type(restored) is type(layer) and restored.get_config() == config
+
+
+def _sequential_model(layer, input_shape):
+    channels_first = getattr(layer, "data_format", "channels_last") == "channels_first"
+    return keras.Sequential([
+        keras.Input(shape=tuple(input_shape[1:])),
+        keras.layers.Conv2D(4, 3, padding="same",
+                            data_format="channels_first" if channels_first else "channels_last"),
+        layer,
+        keras.layers.Flatten(),
+        keras.layers.Dense(3),
+    ])
+
+
+def _check_training_step(layer_cls, init_kwargs, input_shape, x):
+    keras.utils.set_random_seed(0)
+    model = _sequential_model(layer_cls(**init_kwargs), input_shape)
+    model.compile(optimizer=keras.optimizers.SGD(0.01),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    before = [to_numpy(w).copy() for w in model.trainable_weights]
+    labels = np.arange(len(x)) % 3
+    history = model.fit(x, labels, batch_size=len(x), epochs=1, verbose=0)
+    assert np.isfinite(history.history["loss"][0])
+    after = [to_numpy(w) for w in model.trainable_weights]
+    assert any(not np.allclose(b, a) for b, a in zip(before, after)), "no weight moved"
+    return model
+
+
+def _check_saving(model, x, tmp_dir: str):
+    path = os.path.join(tmp_dir, "model.keras")
+    model.save(path)
+    restored = keras.saving.load_model(path, safe_mode=True)
+    np.testing.assert_allclose(deterministic_outputs(restored, x),
+                               deterministic_outputs(model, x), rtol=1e-6, atol=1e-6)
+
+
+def _check_dtype_policies(layer_cls, init_kwargs, x):
+    for policy in DTYPE_POLICIES:
+        layer = layer_cls(**init_kwargs, dtype=policy)
+        y = layer(x)
+        expected = keras.dtype_policies.get(policy).compute_dtype
+        assert keras.backend.standardize_dtype(y.dtype) == expected, (policy, y.dtype)
+        assert np.all(np.isfinite(to_numpy(keras.ops.cast(y, "float32")))), policy
+
+
+def run_layer_test(layer_cls: type, init_kwargs: dict[str, Any], input_shape: tuple,
+                   expected_output_shape: tuple, tmp_dir: str,
+                   run_dtype_policies: bool = True) -> None:
+    """Runs the standard layer checks for one configuration.
+
+    Args:
+        layer_cls: the layer class.
+        init_kwargs: constructor arguments.
+        input_shape: full input shape, batch included (rank 4 for images).
+        expected_output_shape: full expected output shape.
+        tmp_dir: a writable directory for the `.keras` file.
+        run_dtype_policies: also check the float16/bfloat16/mixed policies.
+    """
+    x = random_input(input_shape)
+    layer = _check_shapes(layer_cls, init_kwargs, input_shape, expected_output_shape, x)
+    _check_config_round_trip(layer, x)
+    model = _check_training_step(layer_cls, init_kwargs, input_shape, x)
+    _check_saving(model, x, tmp_dir)
+    if run_dtype_policies:
+        _check_dtype_policies(layer_cls, init_kwargs, x)
