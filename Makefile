@@ -19,11 +19,11 @@ demo: $(STAMP)
 test: test-tf test-jax
 
 test-tf: $(STAMP)
-	TF_CPP_MIN_LOG_LEVEL=2 $(PY) -m pytest -q -p no:cacheprovider tests
+	TF_CPP_MIN_LOG_LEVEL=2 $(PY) -m pytest -q -p no:cacheprovider -n 2 tests
 
 # The backend-agnostic parts (layers, models) once more on the JAX backend.
 test-jax: $(STAMP)
-	KERAS_BACKEND=jax $(PY) -m pytest -q -p no:cacheprovider -m "not tensorflow_only" tests/layers tests/models
+	KERAS_BACKEND=jax $(PY) -m pytest -q -p no:cacheprovider -m "not tensorflow_only and not exhaustive" tests/layers tests/models
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -5,6 +5,7 @@ Every layer is registered for serialisation under the package name
 package load with `keras.saving.load_model` once `blur_keras` is imported.
 """
 
+from blur_keras.layers.adaptive_average_pooling import AdaptiveAveragePooling2D
 from blur_keras.layers.blur import Blur, blur_filter
 from blur_keras.layers.global_median_pooling import GlobalMedianPooling2D
 from blur_keras.layers.mc_dropout import (
@@ -13,7 +14,7 @@ from blur_keras.layers.prob import DEFAULT_TEMPERATURES, PROB_KINDS, Prob
 from blur_keras.layers.spatial_smoothing import SpatialSmoothing
 
 __all__ = [
-    "Blur", "blur_filter", "DEFAULT_TEMPERATURES", "GlobalMedianPooling2D", "MCDropout",
+    "AdaptiveAveragePooling2D", "Blur", "blur_filter", "DEFAULT_TEMPERATURES", "GlobalMedianPooling2D", "MCDropout",
     "mc_dropout_disabled", "mc_dropout_layers", "PROB_KINDS", "Prob", "set_mc_dropout",
     "SpatialSmoothing",
 ]
