@@ -1,0 +1,42 @@
+"""Forward-pass throughput of registry models on 32x32 input.
+
+Usage:
+    python -m benchmarks.forward_throughput [--models=resnet_dnn_18,resnet_mcdo_smoothing_18]
+        [--batch_size=128] [--repeats=5]
+
+Prints images/s of one compiled inference call per batch (MC dropout
+active, i.e. one Monte Carlo sample) and each model's ratio to the first.
+"""
+
+from __future__ import annotations
+
+from absl import app, flags
+
+flags.DEFINE_list("models", ["resnet_dnn_18", "resnet_mcdo_smoothing_18"], "Registry names.")
+flags.DEFINE_integer("batch_size", 128, "Images per forward pass.")
+flags.DEFINE_integer("num_classes", 10, "Logits of the models.")
+flags.DEFINE_integer("repeats", 5, "Timed repeats; the median is reported.")
+FLAGS = flags.FLAGS
+
+
+def main(argv) -> None:
+    del argv
+    import numpy as np
+    import keras
+    from blur_keras import models
+    from benchmarks.common import machine_info, time_call
+
+    print(machine_info())
+    x = np.random.default_rng(0).uniform(size=(FLAGS.batch_size, 32, 32, 3)).astype("float32")
+    rates = []
+    for name in FLAGS.models:
+        model = models.get(name, num_classes=FLAGS.num_classes)
+        seconds = time_call(lambda: model.predict_on_batch(x), repeats=FLAGS.repeats)
+        rates.append(FLAGS.batch_size / seconds)
+        print(f"{name:<28} batch {FLAGS.batch_size}: {rates[-1]:8.1f} img/s "
+              f"(ratio to {FLAGS.models[0]}: {rates[-1] / rates[0]:.3f})")
+        keras.backend.clear_session()
+
+
+if __name__ == "__main__":
+    app.run(main)

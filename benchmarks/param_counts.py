@@ -1,0 +1,68 @@
+"""Trainable-parameter counts of every family and depth, against the reference.
+
+Usage:
+    python -m benchmarks.param_counts
+
+Prints a markdown table: CIFAR stem with 10 and 100 classes for every
+family/depth, and the reference PyTorch counts of PAPER.md where listed.
+"""
+
+from __future__ import annotations
+
+from absl import app
+
+#: (name, classes, protocol) -> reference count (PAPER.md section 2).
+REFERENCE = {
+    ("resnet_dnn_18", 100, "cifar"): 11_220_132, ("resnet_dnn_34", 100, "cifar"): 21_328_292,
+    ("resnet_dnn_50", 100, "cifar"): 23_705_252, ("resnet_dnn_101", 100, "cifar"): 42_697_380,
+    ("resnet_dnn_152", 100, "cifar"): 58_341_028, ("preresnet_dnn_18", 100, "cifar"): 11_218_340,
+    ("resnext_dnn_50", 100, "cifar"): 23_177_124, ("wideresnet_dnn_50", 100, "cifar"): 67_031_460,
+    ("vgg_dnn_11", 100, "cifar"): 129_178_788, ("vgg_dnn_16", 100, "cifar"): 134_674_468,
+    ("vgg_dnn_19", 100, "cifar"): 139_985_444, ("prevgg_dnn_16", 100, "cifar"): 134_673_450,
+    ("alexnet_dnn", 100, "cifar"): 23_836_452, ("resnet_dnn_18", 10, "cifar"): 11_173_962,
+    ("resnet_dnn_50", 10, "cifar"): 23_520_842, ("resnet_dnn_18", 1000, "imagenet"): 11_689_512,
+    ("resnet_dnn_50", 1000, "imagenet"): 25_557_032,
+    ("vgg_dnn_16", 1000, "imagenet"): 138_361_768, ("alexnet_dnn", 1000, "imagenet"): 61_099_688,
+}
+
+
+def count(name: str, num_classes: int, protocol: str) -> int:
+    import numpy as np
+    import keras
+    from blur_keras import models
+    kwargs = {"num_classes": num_classes}
+    if protocol == "imagenet":
+        kwargs["input_shape"] = (224, 224, 3)
+        if not name.startswith("vgg"):
+            kwargs["stem"] = "imagenet"
+    model = models.get(name, **kwargs)
+    total = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+    keras.backend.clear_session()
+    return total
+
+
+def cell(name: str, num_classes: int, protocol: str) -> str:
+    ours = count(name, num_classes, protocol)
+    ref = REFERENCE.get((name, num_classes, protocol))
+    if ref is None:
+        return f"{ours:,}"
+    return f"{ours:,} ({'=' if ours == ref else '!='} ref)"
+
+
+def main(argv) -> None:
+    del argv
+    from blur_keras import models
+    print("| family | depth | CIFAR stem, 10 classes | CIFAR stem, 100 classes | "
+          "ImageNet stem, 1000 classes |")
+    print("|---|---|---|---|---|")
+    for family_name, family in models.FAMILIES.items():
+        for depth in family.depths:
+            name = f"{family_name}_dnn" + ("" if depth is None else f"_{depth}")
+            imagenet = cell(name, 1000, "imagenet") \
+                if (name, 1000, "imagenet") in REFERENCE else ""
+            print(f"| `{family_name}` | {depth or '-'} | {cell(name, 10, 'cifar')} | "
+                  f"{cell(name, 100, 'cifar')} | {imagenet} |", flush=True)
+
+
+if __name__ == "__main__":
+    app.run(main)
