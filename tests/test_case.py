@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import keras
 
-from blur_keras.layers import set_mc_dropout
+from blur_keras.layers import set_monte_carlo
 
 DTYPE_POLICIES = ("float16", "bfloat16", "mixed_float16", "mixed_bfloat16")
 
@@ -31,11 +31,11 @@ def to_numpy(x) -> np.ndarray:
 
 def deterministic_outputs(layer_or_model, x) -> np.ndarray:
     """Outputs with any MC dropout switched off (plain inference)."""
-    set_mc_dropout(layer_or_model, False)
+    set_monte_carlo(layer_or_model, False)
     try:
         return to_numpy(layer_or_model(x, training=False))
     finally:
-        set_mc_dropout(layer_or_model, True)
+        set_monte_carlo(layer_or_model, True)
 
 
 def _check_shapes(layer_cls, init_kwargs, input_shape, expected_output_shape, x):

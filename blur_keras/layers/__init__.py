@@ -8,13 +8,15 @@ package load with `keras.saving.load_model` once `blur_keras` is imported.
 from blur_keras.layers.adaptive_average_pooling import AdaptiveAveragePooling2D
 from blur_keras.layers.blur import Blur, blur_filter
 from blur_keras.layers.global_median_pooling import GlobalMedianPooling2D
-from blur_keras.layers.mc_dropout import (
-    MCDropout, mc_dropout_disabled, mc_dropout_layers, set_mc_dropout)
+from blur_keras.layers.mc_dropout import MCDropout
+from blur_keras.layers.monte_carlo import (
+    MonteCarloLayer, monte_carlo_disabled, monte_carlo_layers, set_monte_carlo)
 from blur_keras.layers.prob import DEFAULT_TEMPERATURES, PROB_KINDS, Prob
 from blur_keras.layers.spatial_smoothing import SpatialSmoothing
 
 __all__ = [
     "AdaptiveAveragePooling2D", "Blur", "blur_filter", "DEFAULT_TEMPERATURES", "GlobalMedianPooling2D", "MCDropout",
-    "mc_dropout_disabled", "mc_dropout_layers", "PROB_KINDS", "Prob", "set_mc_dropout",
+    "monte_carlo_disabled", "monte_carlo_layers", "MonteCarloLayer", "PROB_KINDS", "Prob",
+    "set_monte_carlo",
     "SpatialSmoothing",
 ]

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
-from typing import Iterator
-
 import keras
+
+from blur_keras.layers.monte_carlo import MonteCarloLayer
 
 
 @keras.saving.register_keras_serializable(package="blur_keras")
-class MCDropout(keras.layers.Dropout):
+class MCDropout(MonteCarloLayer, keras.layers.Dropout):
     """Dropout that is active in training *and* at inference.
 
     Each forward pass of a model with `MCDropout` draws a new mask, so
@@ -17,7 +16,7 @@ class MCDropout(keras.layers.Dropout):
     distribution. Batch normalisation is unaffected: it stays in inference
     mode at test time. To evaluate the network deterministically (plain
     dropout semantics: on in training, off at inference), use
-    `set_mc_dropout(model, False)` or the `mc_dropout_disabled(model)`
+    `set_monte_carlo(model, False)` or the `monte_carlo_disabled(model)`
     context manager.
 
     Args:
@@ -35,7 +34,7 @@ class MCDropout(keras.layers.Dropout):
 
     >>> layer = MCDropout(0.5, seed=1)
     >>> x = np.ones((1, 8), "float32")
-    >>> bool((layer(x) == 0).numpy().any())          # active at inference
+    >>> bool((keras.ops.convert_to_numpy(layer(x)) == 0).any())   # active at inference
     True
     """
 
@@ -49,57 +48,3 @@ class MCDropout(keras.layers.Dropout):
 
     def call(self, inputs, training=None):
         return super().call(inputs, training=True if self.mc_active else training)
-
-
-def mc_dropout_layers(model: keras.layers.Layer) -> list[MCDropout]:
-    """Every `MCDropout` layer in `model`, nested models included."""
-    found = [model] if isinstance(model, MCDropout) else []
-    found += [layer for layer in model._flatten_layers(include_self=False)
-              if isinstance(layer, MCDropout)]
-    return found
-
-
-def _reset_compiled_functions(model: keras.layers.Layer) -> None:
-    # Keras caches traced train/test/predict functions; they must be traced
-    # again to see the new mode.
-    for attribute in ("train_function", "test_function", "predict_function"):
-        if getattr(model, attribute, None) is not None:
-            setattr(model, attribute, None)
-
-
-def set_mc_dropout(model: keras.layers.Layer, active: bool) -> int:
-    """Switches every `MCDropout` layer of `model` on or off at inference.
-
-    Args:
-        model: a layer or model.
-        active: `True` for Monte Carlo sampling at inference (the default of
-            `MCDropout`), `False` for deterministic evaluation.
-
-    Returns:
-        The number of `MCDropout` layers switched.
-    """
-    layers = mc_dropout_layers(model)
-    for layer in layers:
-        layer.mc_active = bool(active)
-    _reset_compiled_functions(model)
-    return len(layers)
-
-
-@contextlib.contextmanager
-def mc_dropout_disabled(model: keras.layers.Layer) -> Iterator[keras.layers.Layer]:
-    """Context manager: `model`'s MC dropout is off inside, restored after.
-
-    Example:
-
-    >>> with mc_dropout_disabled(model):
-    ...     deterministic = model.predict(x)
-    """
-    layers = mc_dropout_layers(model)
-    previous = [layer.mc_active for layer in layers]
-    set_mc_dropout(model, False)
-    try:
-        yield model
-    finally:
-        for layer, state in zip(layers, previous):
-            layer.mc_active = state
-        _reset_compiled_functions(model)

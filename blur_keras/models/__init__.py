@@ -4,12 +4,12 @@ from blur_keras.models.alexnet import alexnet
 from blur_keras.models.components import LayerFactory
 from blur_keras.models.options import PAPER_SMOOTHING, smoothing_factory
 from blur_keras.models.preact_resnet import preact_resnet
-from blur_keras.models.registry import FAMILIES, VARIANTS, get, names, parse
+from blur_keras.models.registry import FAMILIES, VARIANTS, Family, Variant, get, names, parse
 from blur_keras.models.resnet import resnet, resnext, wide_resnet
 from blur_keras.models.vgg import preact_vgg, vgg
 
 __all__ = [
-    "alexnet", "FAMILIES", "get", "LayerFactory", "names", "PAPER_SMOOTHING", "parse",
+    "alexnet", "FAMILIES", "Family", "Variant", "get", "LayerFactory", "names", "PAPER_SMOOTHING", "parse",
     "preact_resnet", "preact_vgg", "resnet", "resnext", "smoothing_factory", "VARIANTS",
     "vgg", "wide_resnet",
 ]

@@ -1,5 +1,8 @@
 """One registry of the reference model names: `{family}_{variant}[_smoothing][_{depth}]`.
 
+Variants: `dnn` (deterministic), `mcdo` (MC dropout), `bnn` (variational
+weights, ResNet and VGG families; needs TensorFlow Probability).
+
 `get("resnet_mcdo_smoothing_18", num_classes=100)` builds a model;
 `names()` lists every registered name. A family is one `FAMILIES` entry, a
 variant (deterministic, MC dropout, ...) one `VARIANTS` entry.
@@ -28,15 +31,17 @@ class Family:
     depths: tuple[int | None, ...]
     #: MC dropout rate for the CIFAR and the ImageNet protocol.
     mc_dropout_rates: tuple[float, float] = (0.3, 0.05)
+    #: whether the family has `bnn` variants.
+    bayesian: bool = False
 
 
 FAMILIES: dict[str, Family] = {
-    "resnet": Family(resnet, (18, 34, 50, 101, 152)),
-    "preresnet": Family(preact_resnet, (18, 34, 50, 101, 152)),
+    "resnet": Family(resnet, (18, 34, 50, 101, 152), bayesian=True),
+    "preresnet": Family(preact_resnet, (18, 34, 50, 101, 152), bayesian=True),
     "resnext": Family(resnext, (50, 101)),
     "wideresnet": Family(wide_resnet, (50, 101)),
-    "vgg": Family(vgg, (11, 13, 16, 19)),
-    "prevgg": Family(preact_vgg, (11, 13, 16, 19)),
+    "vgg": Family(vgg, (11, 13, 16, 19), bayesian=True),
+    "prevgg": Family(preact_vgg, (11, 13, 16, 19), bayesian=True),
     "alexnet": Family(alexnet, (None,), mc_dropout_rates=(0.1, 0.1)),
 }
 
@@ -49,18 +54,32 @@ def _is_imagenet(overrides: dict[str, Any]) -> bool:
     return shape is not None and min(shape[:2]) >= 128
 
 
-def _deterministic(family: Family, overrides: dict[str, Any]) -> dict[str, Any]:
-    return {"mc_dropout": 0.0}
+@dataclasses.dataclass(frozen=True)
+class Variant:
+    """A model variant: which families have it and the builder arguments it implies.
+
+    `arguments(family, overrides)` returns the builder arguments; it may pop
+    variant-only options (e.g. `kl_weight`) from `overrides`.
+    """
+
+    arguments: Callable[[Family, dict[str, Any]], dict[str, Any]]
+    applies_to: Callable[[Family], bool] = lambda family: True
 
 
-def _mc_dropout(family: Family, overrides: dict[str, Any]) -> dict[str, Any]:
-    return {"mc_dropout": family.mc_dropout_rates[_is_imagenet(overrides)]}
+def _bayesian(family: Family, overrides: dict[str, Any]) -> dict[str, Any]:
+    from blur_keras.bayesian.factory import BayesianLayerFactory
+    options = {key: overrides.pop(key) for key in BAYESIAN_OPTIONS if key in overrides}
+    return {"mc_dropout": 0.0, "layer_factory": BayesianLayerFactory(**options)}
 
 
-#: variant -> function(family, overrides) giving the builder arguments it implies.
-VARIANTS: dict[str, Callable[[Family, dict[str, Any]], dict[str, Any]]] = {
-    "dnn": _deterministic,
-    "mcdo": _mc_dropout,
+#: Options of `bnn` variants, passed to `BayesianLayerFactory`.
+BAYESIAN_OPTIONS = ("kl_weight", "estimator", "variational", "prior", "posterior_scale_init")
+
+VARIANTS: dict[str, Variant] = {
+    "dnn": Variant(lambda family, overrides: {"mc_dropout": 0.0}),
+    "mcdo": Variant(lambda family, overrides: {
+        "mc_dropout": family.mc_dropout_rates[_is_imagenet(overrides)]}),
+    "bnn": Variant(_bayesian, applies_to=lambda family: family.bayesian),
 }
 
 _NAME = re.compile(r"^(?P<family>[a-z]+)_(?P<variant>[a-z]+)(?P<smoothing>_smoothing)?"
@@ -72,7 +91,7 @@ def names() -> list[str]:
     result = []
     for family_name, family in FAMILIES.items():
         for depth in family.depths:
-            for variant in VARIANTS:
+            for variant in (v for v, spec in VARIANTS.items() if spec.applies_to(family)):
                 for smoothing in ("", "_smoothing"):
                     suffix = "" if depth is None else f"_{depth}"
                     result.append(f"{family_name}_{variant}{smoothing}{suffix}")
@@ -88,7 +107,9 @@ def parse(name: str) -> tuple[str, str, bool, int | None]:
     match = _NAME.match(name) if isinstance(name, str) else None
     family = FAMILIES.get(match["family"]) if match else None
     depth = int(match["depth"]) if match and match["depth"] else None
-    if family is None or match["variant"] not in VARIANTS or depth not in family.depths:
+    variant = VARIANTS.get(match["variant"]) if match else None
+    if family is None or variant is None or not variant.applies_to(family) \
+            or depth not in family.depths:
         close = difflib.get_close_matches(str(name), names(), n=5, cutoff=0.5)
         hint = f" Closest: {', '.join(close)}." if close else ""
         raise ValueError(
@@ -106,7 +127,9 @@ def get(name: str, **overrides: Any) -> keras.Model:
             `"vgg_dnn_16"` or `"alexnet_mcdo_smoothing"`.
         **overrides: builder arguments that replace the name's defaults
             (`num_classes`, `input_shape`, `stem`, `mc_dropout`, `smoothing`,
-            `head`, ...).
+            `head`, ...); `bnn` names also take the `BayesianLayerFactory`
+            options `kl_weight`, `estimator`, `variational`, `prior`,
+            `posterior_scale_init`.
 
     Returns:
         The functional `keras.Model`, named after `name`.
@@ -124,6 +147,7 @@ def get(name: str, **overrides: Any) -> keras.Model:
         kwargs["depth"] = depth
     if smoothing:
         kwargs["smoothing"] = True
-    kwargs.update(VARIANTS[variant](family, overrides))
+    overrides = dict(overrides)
+    kwargs.update(VARIANTS[variant].arguments(family, overrides))
     kwargs.update(overrides)
     return family.builder(**kwargs)

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import keras
 
-from blur_keras.layers import MCDropout, mc_dropout_disabled, set_mc_dropout
+from blur_keras.layers import MCDropout, monte_carlo_disabled, set_monte_carlo
 from tests.test_case import run_layer_test, to_numpy
 
 
@@ -29,20 +29,20 @@ def test_deterministic_when_switched_off():
     model = _model()
     x = np.ones((4, 16), "float32")
     stochastic = to_numpy(model.predict(x, verbose=0))  # traces the predict function
-    with mc_dropout_disabled(model):
+    with monte_carlo_disabled(model):
         a = to_numpy(model.predict(x, verbose=0))
         b = to_numpy(model(x))
         np.testing.assert_allclose(a, b, rtol=1e-6)
         np.testing.assert_allclose(a, to_numpy(model.predict(x, verbose=0)))
     assert not np.allclose(stochastic, a)
     assert not np.allclose(to_numpy(model.predict(x, verbose=0)), a)   # restored
-    assert set_mc_dropout(model, False) == 1
+    assert set_monte_carlo(model, False) == 1
     np.testing.assert_allclose(to_numpy(model(x)), a, rtol=1e-6)
 
 
 def test_switched_off_still_drops_in_training():
     layer = MCDropout(0.5, seed=1)
-    set_mc_dropout(layer, False)
+    set_monte_carlo(layer, False)
     x = np.ones((1, 64), "float32")
     assert np.all(to_numpy(layer(x)) == 1)
     assert np.any(to_numpy(layer(x, training=True)) == 0)

@@ -3,7 +3,7 @@ import pytest
 import keras
 
 import blur_keras.models as models
-from blur_keras.layers import MCDropout, SpatialSmoothing, set_mc_dropout
+from blur_keras.layers import MCDropout, SpatialSmoothing, set_monte_carlo
 from tests.test_case import (
     random_input, run_model_saving_test, run_training_step_test, to_numpy)
 
@@ -136,7 +136,7 @@ def test_training_step_and_keras_round_trip(name, shape, tmp_path):
         b.set_weights(a.get_weights())
         np.testing.assert_allclose(to_numpy(a(x)), to_numpy(b(x)), rtol=1e-5, atol=1e-5)
         assert not np.allclose(to_numpy(restored(x)), to_numpy(restored(x)))
-        set_mc_dropout(restored, False)
+        set_monte_carlo(restored, False)
         np.testing.assert_allclose(to_numpy(restored(x)), to_numpy(restored(x)))
 
 

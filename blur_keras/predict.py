@@ -1,0 +1,275 @@
+"""Monte Carlo prediction: `predict_proba` and deep `Ensemble`s.
+
+`predict_proba(model, x, num_samples=N)` returns the predictive mean
+`mean_n softmax(f_n(x))` of N stochastic forward passes, computed in log
+space (`logsumexp` of log-softmaxes) so that tiny probabilities survive.
+It is fast:
+
+- the deterministic prefix of a functional model (every layer that does
+  not depend on a Monte Carlo layer) runs once per input; only the
+  stochastic suffix runs N times;
+- the N samples of the suffix run as one batch, in one compiled call
+  (prefix, then its features tiled N times, then the suffix; chunks of at
+  most `max_rows` rows), when every Monte Carlo layer draws independent
+  samples for the rows of a batch (MC dropout, Flipout); otherwise
+  (reparameterization layers share one weight sample per call) the prefix
+  runs once and the suffix N times.
+"""
+
+from __future__ import annotations
+
+import math
+import weakref
+from typing import Any, Sequence
+
+import numpy as np
+import keras
+from keras import ops
+
+from blur_keras.layers import monte_carlo_layers
+
+METHODS = ("auto", "fast", "naive")
+
+
+class _RepeatBatch(keras.layers.Layer):
+    """Tiles a batch `times` times along axis 0 (internal; never saved)."""
+
+    def __init__(self, times: int, **kwargs):
+        super().__init__(**kwargs)
+        self.times = times
+
+    def call(self, inputs):
+        return ops.tile(inputs, [self.times] + [1] * (len(inputs.shape) - 1))
+
+    def compute_output_shape(self, input_shape):
+        batch = None if input_shape[0] is None else input_shape[0] * self.times
+        return (batch,) + tuple(input_shape[1:])
+
+
+def _graph(model):
+    graph = getattr(model, "_functional", None) if isinstance(model, keras.Sequential) else model
+    return graph if hasattr(graph, "_nodes_by_depth") else None
+
+
+def _boundary_tensors(graph) -> list | None:
+    """Tensors where the deterministic prefix of `graph` hands over to the stochastic suffix."""
+    tainted: set[int] = set()
+    boundary: dict[int, Any] = {}
+    for depth in sorted(graph._nodes_by_depth, reverse=True):
+        for node in graph._nodes_by_depth[depth]:
+            if node.operation is None or node.is_input:
+                continue
+            operation = node.operation
+            stochastic = any(layer.mc_active for layer in monte_carlo_layers(operation)) \
+                if isinstance(operation, keras.layers.Layer) else False
+            if stochastic or any(id(t) in tainted for t in node.input_tensors):
+                for tensor in node.input_tensors:
+                    if id(tensor) not in tainted:
+                        boundary.setdefault(id(tensor), tensor)
+                tainted.update(id(t) for t in node.outputs)
+    return list(boundary.values()) if tainted else None
+
+
+class _MonteCarloPlan:
+    """How to sample one model: prefix, suffix and tiled fast models (cached)."""
+
+    def __init__(self, model: keras.Model, max_rows: int):
+        active = [layer for layer in monte_carlo_layers(model) if layer.mc_active]
+        self.model = model
+        self.stochastic = bool(active)
+        self.tileable = all(layer.batch_independent_samples for layer in active)
+        self.max_rows = max_rows
+        graph = _graph(model) if self.stochastic else None
+        self.boundary = _boundary_tensors(graph) if graph is not None else None
+        self.inputs = graph.inputs if graph is not None else None
+        self.prefix, self.suffix = None, model
+        if self.boundary is not None:
+            self.suffix = keras.Model(self.boundary, graph.outputs)
+            if not all(any(t is i for i in graph.inputs) for t in self.boundary):
+                self.prefix = keras.Model(graph.inputs, self.boundary)
+        self._tiled: dict[int, keras.Model] = {}
+
+    def _tiled_model(self, times: int, x) -> keras.Model:
+        """prefix -> features tiled `times` times -> suffix, as one compiled model."""
+        if times not in self._tiled:
+            if self.boundary is not None:
+                tiled = [_RepeatBatch(times)(tensor) for tensor in self.boundary]
+                outputs = self.suffix(tiled if len(tiled) > 1 else tiled[0])
+                self._tiled[times] = keras.Model(self.inputs, outputs)
+            else:  # not a functional graph: tile the input of the whole model
+                inputs = keras.Input(batch_shape=(None,) + tuple(np.shape(x)[1:]),
+                                     dtype=str(np.asarray(x).dtype))
+                self._tiled[times] = keras.Model(inputs, self.model(_RepeatBatch(times)(inputs)))
+        return self._tiled[times]
+
+    def sample_logits(self, x, num_samples: int, method: str) -> np.ndarray:
+        """`(num_samples, batch, classes)` outputs for one batch `x`."""
+        if not self.stochastic:
+            return np.asarray(self.model.predict_on_batch(x))[None]
+        if method == "naive":
+            return np.stack([np.asarray(self.model.predict_on_batch(x))
+                             for _ in range(num_samples)])
+        batch = len(x)
+        per_call = max(1, min(num_samples, self.max_rows // max(batch, 1)))
+        if not self.tileable or per_call == 1:
+            # Large batches gain nothing from tiling: run the prefix once and
+            # the suffix once per sample.
+            features = x if self.prefix is None else self.prefix.predict_on_batch(x)
+            return np.stack([np.asarray(self.suffix.predict_on_batch(features))
+                             for _ in range(num_samples)])
+        chunks, done = [], 0
+        while done < num_samples:
+            times = min(per_call, num_samples - done)
+            out = np.asarray(self._tiled_model(times, x).predict_on_batch(x))
+            chunks.append(out.reshape((times, batch) + out.shape[1:]))
+            done += times
+        return np.concatenate(chunks)
+
+
+_PLANS: "weakref.WeakKeyDictionary[keras.Model, dict]" = weakref.WeakKeyDictionary()
+
+
+def _plan(model: keras.Model, max_rows: int) -> _MonteCarloPlan:
+    state = (max_rows,) + tuple(layer.mc_active for layer in monte_carlo_layers(model))
+    cached = _PLANS.get(model)
+    if cached is None or cached["state"] != state:
+        cached = {"state": state, "plan": _MonteCarloPlan(model, max_rows)}
+        _PLANS[model] = cached
+    return cached["plan"]
+
+
+def _log_probs(outputs: np.ndarray, from_logits: bool) -> np.ndarray:
+    outputs = outputs.astype(np.float64)
+    if not from_logits:
+        with np.errstate(divide="ignore"):
+            return np.log(outputs)
+    shifted = outputs - outputs.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
+def _batches(x, batch_size: int):
+    import tensorflow as tf
+    if isinstance(x, tf.data.Dataset):
+        for batch in x.as_numpy_iterator():
+            yield batch[0] if isinstance(batch, tuple) else batch
+        return
+    x = np.asarray(x)
+    for start in range(0, len(x), batch_size):
+        yield x[start:start + batch_size]
+
+
+def predict_proba(model: keras.Model, x, num_samples: int = 1, batch_size: int = 128, *,
+                  from_logits: bool = True, return_samples: bool = False,
+                  method: str = "auto", max_rows: int = 256):
+    """Predictive mean probabilities of N Monte Carlo samples.
+
+    Args:
+        model: a Keras model; MC dropout / variational layers make it
+            stochastic. Deterministic models are run once whatever `num_samples`.
+        x: inputs as an array `(examples, ...)` or a `tf.data.Dataset` of
+            batches (`x` or `(x, y)`; `batch_size` is then ignored).
+        num_samples: N, forward passes to average (>= 1).
+        batch_size: examples per batch for array inputs.
+        from_logits: the model outputs logits (True, the default for every
+            registry model) or probabilities.
+        return_samples: also return the per-sample probabilities.
+        method: `"auto"`/`"fast"` (deterministic prefix once, samples batched)
+            or `"naive"` (N full forward passes; for reference and benchmarks).
+        max_rows: most rows (samples x examples) sent through the stochastic
+            suffix in one call; bounds memory.
+
+    Returns:
+        float32 probabilities `(examples, classes)`; with `return_samples`,
+        also `(num_samples, examples, classes)` per-sample probabilities.
+
+    Example:
+
+    >>> model = blur_keras.models.get("resnet_mcdo_smoothing_18")
+    >>> probs = predict_proba(model, images, num_samples=10)
+    """
+    if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples < 1:
+        raise ValueError(f"num_samples must be a positive integer; received {num_samples!r}.")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer; received {batch_size!r}.")
+    if method not in METHODS:
+        raise ValueError(f"Unknown method {method!r}: expected one of {METHODS}.")
+    if not isinstance(max_rows, int) or max_rows < 1:
+        raise ValueError(f"max_rows must be a positive integer; received {max_rows!r}.")
+    plan = _plan(model, max_rows)
+    means, samples = [], []
+    for batch in _batches(x, batch_size):
+        log_probs = _log_probs(plan.sample_logits(batch, num_samples, method), from_logits)
+        if log_probs.shape[0] == 1 and num_samples > 1:  # deterministic: all samples equal
+            log_probs = np.repeat(log_probs, num_samples, axis=0)
+        peak = log_probs.max(axis=0)
+        mean = np.exp(peak) * np.exp(log_probs - peak).mean(axis=0)
+        means.append(mean.astype(np.float32))
+        if return_samples:
+            samples.append(np.exp(log_probs).astype(np.float32))
+    if not means:
+        raise ValueError("predict_proba received no examples: x is empty.")
+    probs = np.concatenate(means)
+    return (probs, np.concatenate(samples, axis=1)) if return_samples else probs
+
+
+@keras.saving.register_keras_serializable(package="blur_keras")
+class Ensemble(keras.Model):
+    """Deep ensemble: predicts the mean of its members' probabilities.
+
+    The output is `log(mean_m softmax(member_m(x)))`, a valid logit vector
+    (its softmax is the mean probability), so an `Ensemble` works wherever a
+    registry model does: `predict_proba`, the metrics, `evaluate`, saving.
+
+    Args:
+        members: Keras models with the same input and number of classes.
+        from_logits: whether the members output logits (default) or probabilities.
+        **kwargs: base `keras.Model` arguments (`name`).
+
+    Returns:
+        Log mean probabilities `(batch, classes)`, float32.
+
+    Example:
+
+    >>> ensemble = Ensemble([models.get("resnet_dnn_smoothing_18") for _ in range(5)])
+    >>> probs = predict_proba(ensemble, images)
+    """
+
+    def __init__(self, members: Sequence[keras.Model], from_logits: bool = True, **kwargs):
+        super().__init__(**kwargs)
+        members = list(members)
+        if not members or not all(isinstance(m, keras.Model) for m in members):
+            raise ValueError(f"Ensemble needs a non-empty list of keras.Model members; "
+                             f"received {members!r}.")
+        shapes = {tuple(m.output_shape[1:]) for m in members if hasattr(m, "output_shape")}
+        if len(shapes) > 1:
+            raise ValueError(f"Ensemble members disagree on the output shape: {sorted(shapes)}.")
+        self.members = members
+        self.from_logits = from_logits
+
+    def build(self, input_shape):
+        for member in self.members:
+            if not member.built:
+                member.build(input_shape)
+        self.built = True
+
+    def call(self, inputs, training=None):
+        outputs = []
+        for member in self.members:
+            y = ops.cast(member(inputs, training=training), "float32")
+            outputs.append(ops.log_softmax(y, axis=-1) if self.from_logits
+                           else ops.log(ops.maximum(y, 1e-38)))
+        stacked = ops.stack(outputs, axis=0)
+        return ops.logsumexp(stacked, axis=0) - math.log(len(self.members))
+
+    def compute_output_shape(self, input_shape):
+        return self.members[0].compute_output_shape(input_shape)
+
+    def get_config(self):
+        return {"name": self.name, "from_logits": self.from_logits,
+                "members": [keras.saving.serialize_keras_object(m) for m in self.members]}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        members = [keras.saving.deserialize_keras_object(m) for m in config.pop("members")]
+        return cls(members, **config)
