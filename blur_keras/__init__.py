@@ -6,6 +6,7 @@ TensorFlow Probability lazily, when `blur_keras.bayesian` is first used.
 
 __version__ = "0.1.0"
 
-from blur_keras import layers  # noqa: E402
+from blur_keras import layers, metrics, models  # noqa: E402
+from blur_keras.predict import Ensemble, predict_proba  # noqa: E402
 
-__all__ = ["layers", "__version__"]
+__all__ = ["Ensemble", "layers", "metrics", "models", "predict_proba", "__version__"]

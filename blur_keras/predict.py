@@ -104,7 +104,7 @@ class _MonteCarloPlan:
 
     def sample_logits(self, x, num_samples: int, method: str) -> np.ndarray:
         """`(num_samples, batch, classes)` outputs for one batch `x`."""
-        if not self.stochastic:
+        if not self.stochastic or num_samples == 1:
             return np.asarray(self.model.predict_on_batch(x))[None]
         if method == "naive":
             return np.stack([np.asarray(self.model.predict_on_batch(x))
@@ -115,6 +115,8 @@ class _MonteCarloPlan:
             # Large batches gain nothing from tiling: run the prefix once and
             # the suffix once per sample.
             features = x if self.prefix is None else self.prefix.predict_on_batch(x)
+            # Converted once, so the N suffix calls do not copy the features again.
+            features = keras.tree.map_structure(ops.convert_to_tensor, features)
             return np.stack([np.asarray(self.suffix.predict_on_batch(features))
                              for _ in range(num_samples)])
         chunks, done = [], 0

@@ -54,6 +54,9 @@ def _check_config_round_trip(layer, x):
     config = layer.get_config()
     clone = type(layer).from_config(config)
     assert clone.get_config() == config
+    if layer.weights:
+        clone.build(x.shape)
+        clone.set_weights(layer.get_weights())
     np.testing.assert_allclose(deterministic_outputs(clone, x),
                                deterministic_outputs(layer, x), rtol=1e-6, atol=1e-6)
     serialized = keras.saving.serialize_keras_object(layer)

@@ -86,7 +86,8 @@ class _Variational(MonteCarloLayer, keras.layers.Layer):
 
     def _kernel_noise(self):
         """`scale * eps`, eps ~ N(0, 1): the sampled deviation from the mean."""
-        eps = keras.random.normal(self.kernel_loc.shape, seed=self.seed_generator)
+        eps = keras.random.normal(self.kernel_loc.shape, dtype=self.kernel_loc.dtype,
+                                  seed=self.seed_generator)
         return self.kernel_scale() * eps
 
     def _rademacher(self, shape, dtype):

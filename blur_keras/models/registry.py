@@ -119,7 +119,7 @@ def parse(name: str) -> tuple[str, str, bool, int | None]:
     return match["family"], match["variant"], bool(match["smoothing"]), depth
 
 
-def get(name: str, **overrides: Any) -> keras.Model:
+def get(name: str, /, **overrides: Any) -> keras.Model:
     """Builds a registered model.
 
     Args:
@@ -129,7 +129,7 @@ def get(name: str, **overrides: Any) -> keras.Model:
             (`num_classes`, `input_shape`, `stem`, `mc_dropout`, `smoothing`,
             `head`, ...); `bnn` names also take the `BayesianLayerFactory`
             options `kl_weight`, `estimator`, `variational`, `prior`,
-            `posterior_scale_init`.
+            `posterior_scale_init`. `name=` renames the model (default: `name`).
 
     Returns:
         The functional `keras.Model`, named after `name`.

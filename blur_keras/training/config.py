@@ -1,0 +1,118 @@
+"""`TrainConfig`: every option of a training run, with the dataset recipe as defaults."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from blur_keras.data import get_spec
+from blur_keras.models import parse
+from blur_keras.training.recipes import RECIPES
+from blur_keras.training.strategy import STRATEGIES
+
+SCHEDULES = ("multistep", "cosine")
+PRECISIONS = ("none", "mixed_bfloat16", "mixed_float16")
+
+
+@dataclasses.dataclass
+class TrainConfig:
+    """A training run. `None` fields take the dataset's reference recipe (`RECIPES`).
+
+    Attributes:
+        model: registry name, e.g. `resnet_mcdo_smoothing_18`.
+        dataset: `cifar10`, `cifar100`, `imagenet2012`, `fashion_mnist`, `mnist`.
+        model_dir: where backups, logs and outputs go.
+        epochs, batch_size: length and global batch size.
+        lr: learning rate per 128 examples; the run uses `lr * batch_size / 128`.
+        schedule: `multistep` (warm-up, x`gamma` at `milestones`) or `cosine`.
+        warmup_epochs, milestones, gamma: schedule details.
+        momentum, nesterov: SGD momentum.
+        weight_decay: coupled L2 (PyTorch) on all parameters, or decoupled
+            with `decoupled_weight_decay`; never on variational posteriors.
+        label_smoothing: cross-entropy label smoothing.
+        mixed_precision: `none`, `mixed_bfloat16` (CPU with AMX, TPU) or
+            `mixed_float16` (GPU).
+        seed: seed of weights, data order and augmentation.
+        deterministic: enable TensorFlow's deterministic ops.
+        kl_weight: KL weight of BNNs; default 1 / number of training examples.
+        train_subset, eval_subset: use only the first N examples.
+        strategy, tpu, cpu_devices: distribution (see `make_strategy`);
+            `cpu_devices` splits the CPU into logical devices (testing).
+        eval_ensemble_sizes: ensemble sizes of the final evaluation (default:
+            those of `blur_keras.evaluate`).
+        data_dir, download: data location and whether tfds may download.
+        verbose: Keras progress output (1 = progress bar, 2 = one line per epoch).
+    """
+
+    model: str
+    dataset: str
+    model_dir: str
+    epochs: int | None = None
+    batch_size: int | None = None
+    lr: float | None = None
+    schedule: str = "multistep"
+    warmup_epochs: int | None = None
+    milestones: tuple[int, ...] | None = None
+    gamma: float | None = None
+    momentum: float | None = None
+    nesterov: bool | None = None
+    weight_decay: float | None = None
+    decoupled_weight_decay: bool = False
+    label_smoothing: float = 0.0
+    mixed_precision: str = "none"
+    seed: int = 0
+    deterministic: bool = True
+    kl_weight: float | None = None
+    train_subset: int | None = None
+    eval_subset: int | None = None
+    strategy: str = "auto"
+    tpu: str | None = None
+    cpu_devices: int | None = None
+    eval_ensemble_sizes: tuple[int, ...] | None = None
+    data_dir: str | None = None
+    download: bool = True
+    verbose: int = 1
+
+    def resolved(self) -> "TrainConfig":
+        """A copy with recipe defaults filled in, validated (clear `ValueError`s)."""
+        parse(self.model)                # unknown model -> ValueError with close names
+        spec = get_spec(self.dataset)    # unknown dataset -> ValueError
+        recipe = RECIPES[self.dataset]
+        values: dict[str, Any] = dataclasses.asdict(self)
+        for field in ("epochs", "batch_size", "lr", "warmup_epochs", "milestones", "gamma",
+                      "momentum", "nesterov", "weight_decay"):
+            if values[field] is None:
+                values[field] = getattr(recipe, field)
+        config = TrainConfig(**values)
+        if config.kl_weight is None:
+            config.kl_weight = 1.0 / (min(config.train_subset, spec.train_examples)
+                                      if config.train_subset else spec.train_examples)
+        config.milestones = tuple(config.milestones)
+        config._validate()
+        return config
+
+    def _validate(self) -> None:
+        checks = [
+            (self.epochs >= 1, f"epochs must be >= 1; got {self.epochs}"),
+            (self.batch_size >= 1, f"batch_size must be >= 1; got {self.batch_size}"),
+            (self.lr > 0, f"lr must be > 0; got {self.lr}"),
+            (self.weight_decay >= 0, f"weight_decay must be >= 0; got {self.weight_decay}"),
+            (0 <= self.momentum < 1, f"momentum must be in [0, 1); got {self.momentum}"),
+            (0 < self.gamma <= 1, f"gamma must be in (0, 1]; got {self.gamma}"),
+            (self.warmup_epochs >= 0, f"warmup_epochs must be >= 0; got {self.warmup_epochs}"),
+            (0 <= self.label_smoothing < 1,
+             f"label_smoothing must be in [0, 1); got {self.label_smoothing}"),
+            (self.kl_weight >= 0, f"kl_weight must be >= 0; got {self.kl_weight}"),
+            (self.schedule in SCHEDULES, f"schedule must be one of {SCHEDULES}; got {self.schedule!r}"),
+            (self.mixed_precision in PRECISIONS,
+             f"mixed_precision must be one of {PRECISIONS}; got {self.mixed_precision!r}"),
+            (self.strategy in STRATEGIES,
+             f"strategy must be one of {STRATEGIES}; got {self.strategy!r}"),
+            (self.train_subset is None or self.train_subset >= self.batch_size,
+             f"train_subset ({self.train_subset}) must hold at least one batch ({self.batch_size})"),
+            (self.eval_subset is None or self.eval_subset >= 1,
+             f"eval_subset must be >= 1; got {self.eval_subset}"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise ValueError(message)

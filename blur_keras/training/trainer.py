@@ -1,0 +1,192 @@
+"""`train`: the reference recipe on one device or many, with backups, logs and a report."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import platform
+import time
+
+import numpy as np
+import keras
+import tensorflow as tf
+
+from blur_keras import data, evaluation, models
+from blur_keras.metrics import ExpectedCalibrationError, NegativeLogLikelihood
+from blur_keras.training.callbacks import (
+    AtomicBackupAndRestore, LearningRateLogger, log_reliability_diagram)
+from blur_keras.training.config import TrainConfig
+from blur_keras.training.losses import SparseCrossentropy
+from blur_keras.training.optimizers import TorchSGD
+from blur_keras.training.recipes import scaled_learning_rate
+from blur_keras.training.schedules import WarmupCosine, WarmupMultiStep
+from blur_keras.training.strategy import configure_cpu_devices, is_chief, make_strategy, task_id
+
+#: Variables that never get weight decay: variational posteriors (their KL regularises them).
+NO_DECAY = ("kernel_loc", "kernel_rho")
+
+
+def synchronize_batch_norm(model: keras.Model) -> keras.Model:
+    """A copy of `model` whose BatchNormalization layers sync statistics across replicas."""
+    def clone(layer):
+        config = layer.get_config()
+        if isinstance(layer, keras.layers.BatchNormalization):
+            config["synchronized"] = True
+        return layer.__class__.from_config(config)
+    synchronized = keras.models.clone_model(model, clone_function=clone)
+    synchronized.set_weights(model.get_weights())   # the clone starts from the same weights
+    return synchronized
+
+
+def _model_overrides(config: TrainConfig) -> dict:
+    spec = data.get_spec(config.dataset)
+    overrides = {"num_classes": spec.num_classes, "input_shape": spec.image_shape}
+    if models.parse(config.model)[1] == "bnn":
+        overrides["kl_weight"] = config.kl_weight
+    return overrides
+
+
+def build_model(config: TrainConfig, strategy: tf.distribute.Strategy, steps_per_epoch: int):
+    """Model, optimizer, loss and metrics, created in the strategy's scope and compiled.
+
+    With several replicas, BatchNormalization synchronises its batch
+    statistics across them, so a step equals the single-device step on the
+    same global batch.
+    """
+    with strategy.scope():
+        model = models.get(config.model, **_model_overrides(config))
+        if strategy.num_replicas_in_sync > 1:
+            model = synchronize_batch_norm(model)
+        lr = scaled_learning_rate(config.lr, config.batch_size)
+        if config.schedule == "multistep":
+            schedule = WarmupMultiStep(lr, steps_per_epoch, config.milestones, config.gamma,
+                                       config.warmup_epochs)
+        else:
+            schedule = WarmupCosine(lr, steps_per_epoch, config.epochs, config.warmup_epochs)
+        optimizer = TorchSGD(schedule, momentum=config.momentum, nesterov=config.nesterov,
+                             weight_decay=config.weight_decay,
+                             decoupled_weight_decay=config.decoupled_weight_decay)
+        optimizer.exclude_from_weight_decay(var_names=NO_DECAY)
+        model.compile(optimizer=optimizer,
+                      loss=SparseCrossentropy(config.label_smoothing),
+                      metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy"),
+                               NegativeLogLikelihood(), ExpectedCalibrationError()])
+    return model
+
+
+def exported_copy(config: TrainConfig, model: keras.Model) -> keras.Model:
+    """The trained weights in a fresh single-device model (plain BN), for saving and evaluation."""
+    export = models.get(config.model, **_model_overrides(config))
+    export.set_weights(model.get_weights())
+    return export
+
+
+def _datasets(config: TrainConfig, strategy):
+    train = data.load(config.dataset, "train", batch_size=config.batch_size, training=True,
+                      data_dir=config.data_dir, seed=config.seed, subset=config.train_subset,
+                      download=config.download)
+    test = data.load(config.dataset, "test", batch_size=config.batch_size, training=False,
+                     data_dir=config.data_dir, subset=config.eval_subset,
+                     download=config.download, drop_remainder=False)
+    options = tf.data.Options()
+    # Shard by example: the pipelines read in-memory or tfds files of any count.
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    return train.with_options(options), test.with_options(options)
+
+
+def versions() -> dict[str, str]:
+    import blur_keras
+    return {"blur_keras": blur_keras.__version__, "keras": keras.__version__,
+            "tensorflow": tf.__version__, "numpy": np.__version__,
+            "python": platform.python_version()}
+
+
+def train(config: TrainConfig) -> dict:
+    """Trains a registry model with the reference recipe; writes every output to `model_dir`.
+
+    Outputs (chief only): `backup/` (atomic per-epoch backups; a killed run
+    resumes), `logs/` (TensorBoard: loss, learning rate, train/test NLL,
+    accuracy, ECE per epoch; the reliability diagram at the end),
+    `model.keras`, `model.weights.h5` and `result.json` (config, versions,
+    training time, img/s, steps, test metrics at the evaluation ensemble
+    sizes, computed on the chief with a single-device copy). Under
+    `multi_worker` every worker also writes its final weights to
+    `workers/<type>_<index>/model.weights.h5`.
+
+    Args:
+        config: the run; `None` fields take the dataset's recipe.
+
+    Returns:
+        The contents of `result.json`.
+    """
+    config = config.resolved()
+    if config.cpu_devices:
+        configure_cpu_devices(config.cpu_devices)
+    # The strategy comes first: multi-worker collectives must be configured before any op.
+    strategy = make_strategy(config.strategy, config.tpu)
+    keras.utils.set_random_seed(config.seed)
+    if config.deterministic:
+        tf.config.experimental.enable_op_determinism()
+    replicas = strategy.num_replicas_in_sync
+    if config.batch_size % replicas:
+        raise ValueError(f"batch_size {config.batch_size} is not divisible by the "
+                         f"{replicas} replicas of the '{config.strategy}' strategy.")
+    keras.config.set_dtype_policy(
+        "float32" if config.mixed_precision == "none" else config.mixed_precision)
+    try:
+        return _train(config, strategy)
+    finally:
+        keras.config.set_dtype_policy("float32")
+
+
+def _train(config: TrainConfig, strategy) -> dict:
+    chief = is_chief()
+    train_ds, test_ds = _datasets(config, strategy)
+    steps_per_epoch = int(train_ds.cardinality())
+    model = build_model(config, strategy, steps_per_epoch)
+    log_dir = os.path.join(config.model_dir, "logs")
+    callbacks = [
+        AtomicBackupAndRestore(os.path.join(config.model_dir, "backup"), write=chief),
+        LearningRateLogger(),
+    ]
+    if chief:
+        callbacks.append(keras.callbacks.TensorBoard(log_dir, write_graph=False))
+    start = time.perf_counter()
+    history = model.fit(train_ds, epochs=config.epochs, validation_data=test_ds,
+                        callbacks=callbacks, verbose=config.verbose)
+    seconds = time.perf_counter() - start
+    epochs_run = len(history.epoch)
+    examples = epochs_run * steps_per_epoch * config.batch_size
+    steps = int(model.optimizer.iterations.numpy())
+    if config.strategy == "multi_worker" or not chief:
+        worker_dir = os.path.join(config.model_dir, "workers", task_id())
+        os.makedirs(worker_dir, exist_ok=True)
+        model.save_weights(os.path.join(worker_dir, "model.weights.h5"))
+    if not chief:
+        return {"steps": steps}
+    model = exported_copy(config, model)
+    model.save(os.path.join(config.model_dir, "model.keras"))
+    model.save_weights(os.path.join(config.model_dir, "model.weights.h5"))
+    results, probs, labels = evaluation.evaluate_ensemble_sizes(
+        model, test_ds, config.eval_ensemble_sizes, progress=config.verbose == 1)
+    largest = max(results)
+    log_reliability_diagram(log_dir, probs[largest], labels, step=config.epochs,
+                            title=f"{config.model}, N={largest}")
+    result = {
+        "config": {k: (list(v) if isinstance(v, tuple) else v)
+                   for k, v in dataclasses.asdict(config).items()},
+        "versions": versions(),
+        "replicas": strategy.num_replicas_in_sync,
+        "steps": steps,
+        "steps_per_epoch": steps_per_epoch,
+        "epochs_run_this_session": epochs_run,
+        "training_seconds_this_session": seconds,
+        "images_per_second": examples / seconds if seconds > 0 else math.nan,
+        "history": {k: [float(x) for x in v] for k, v in history.history.items()},
+        "test": {str(n): v for n, v in results.items()},
+    }
+    with open(os.path.join(config.model_dir, "result.json"), "w") as f:
+        json.dump(result, f, indent=2)
+    return result

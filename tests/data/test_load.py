@@ -1,0 +1,92 @@
+import numpy as np
+import pytest
+import tensorflow_datasets as tfds
+
+from blur_keras.data import DATASETS, get_spec, load
+
+pytestmark = pytest.mark.tensorflow_only
+
+
+def batches(ds, n=2):
+    return [(x.numpy(), y.numpy()) for x, y in ds.take(n)]
+
+
+def test_fashion_mnist_test_split_is_normalised_real_data():
+    ds = load("fashion_mnist", "test", batch_size=500, training=False, download=False)
+    x, y = next(iter(ds))
+    assert x.shape == (500, 28, 28, 1) and x.dtype == "float32" and y.dtype == "int32"
+    assert y.numpy()[:3].tolist() == [9, 2, 1]     # the published first test labels
+    # The reference normalisation gives roughly zero mean and unit std.
+    assert abs(float(np.mean(x))) < 0.1 and 0.9 < float(np.std(x)) < 1.1
+
+
+def test_training_pipeline_is_seeded_and_augmented():
+    kwargs = dict(batch_size=32, training=True, subset=256, download=False)
+    a = batches(load("fashion_mnist", "train", seed=3, **kwargs))
+    b = batches(load("fashion_mnist", "train", seed=3, **kwargs))
+    c = batches(load("fashion_mnist", "train", seed=4, **kwargs))
+    np.testing.assert_array_equal(a[0][0], b[0][0])
+    assert not np.array_equal(a[0][1], c[0][1])
+    plain = batches(load("fashion_mnist", "train", batch_size=256, training=False, subset=256,
+                         download=False), 1)[0]
+    # Augmented images are crops/flips of the originals: same label multiset, different pixels.
+    assert sorted(np.concatenate([y for _, y in batches(load(
+        "fashion_mnist", "train", seed=3, **{**kwargs, "batch_size": 256}), 1)])) \
+        == sorted(plain[1])
+
+
+def test_subset_and_partial_batches():
+    ds = load("fashion_mnist", "test", batch_size=64, training=False, subset=100, download=False)
+    sizes = [len(y) for _, y in ds.as_numpy_iterator()]
+    assert sizes == [64, 36]
+    train = load("fashion_mnist", "train", batch_size=64, training=True, subset=100,
+                 download=False)
+    assert [len(y) for _, y in train.as_numpy_iterator()] == [64]
+
+
+@pytest.mark.parametrize("name", ["cifar10", "cifar100"])
+def test_cifar_with_mock_data(name):
+    spec = get_spec(name)
+    with tfds.testing.mock_data(num_examples=24):
+        train = load(name, "train", batch_size=8, training=True, seed=0)
+        x, y = next(iter(train))
+        assert x.shape == (8, 32, 32, 3) and int(np.max(y)) < spec.num_classes
+        test = load(name, "test", batch_size=24, training=False)
+        x, _ = next(iter(test))
+        # Mock pixels are uniform in [0, 255]: normalised values span the reference range.
+        lo = (0 - np.array(spec.mean)) / np.array(spec.std)
+        assert np.all(x.numpy().min(axis=(0, 1, 2)) >= lo - 1e-5)
+
+
+def test_imagenet_with_mock_data_sizes():
+    with tfds.testing.mock_data(num_examples=4):
+        for training in (True, False):
+            x, _ = next(iter(load("imagenet2012", "train" if training else "test",
+                                  batch_size=2, training=training, seed=0)))
+            assert x.shape == (2, 224, 224, 3)
+
+
+def test_missing_data_is_one_clear_error(tmp_path):
+    with pytest.raises(FileNotFoundError) as error:
+        load("cifar100", "test", batch_size=8, training=False, data_dir=str(tmp_path),
+             download=False)
+    assert "No data for cifar100 test" in str(error.value) and "tfds build" in str(error.value)
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    ({"name": "svhn"}, "Unknown dataset"),
+    ({"split": "validation"}, "Unknown split"),
+    ({"batch_size": 0}, "batch_size"),
+    ({"subset": -5}, "subset"),
+])
+def test_bad_arguments(kwargs, message):
+    args = {"name": "fashion_mnist", "split": "test", "batch_size": 8, "training": False,
+            "download": False, **kwargs}
+    with pytest.raises(ValueError, match=message):
+        load(**args)
+
+
+def test_specs_hold_reference_normalisation():
+    assert DATASETS["cifar10"].mean == (0.4914, 0.4822, 0.4465)
+    assert DATASETS["cifar100"].std == (0.2675, 0.2565, 0.2761)
+    assert DATASETS["imagenet2012"].test_split == "validation"

@@ -1,0 +1,94 @@
+import csv
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import keras
+
+import blur_keras.models as models
+from blur_keras import evaluation
+from blur_keras.layers import MCDropout
+
+pytestmark = pytest.mark.tensorflow_only
+
+
+def run_cli(*args):
+    return subprocess.run([sys.executable, "-m", "blur_keras.evaluate", *args],
+                          capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+
+
+def small_mc_model():
+    return keras.Sequential([
+        keras.Input((28, 28, 1)), keras.layers.Conv2D(8, 3, strides=2, activation="relu"),
+        MCDropout(0.3), keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(10)])
+
+
+def test_api_reports_every_ensemble_size():
+    from blur_keras.data import load
+    ds = load("fashion_mnist", "test", batch_size=100, training=False, subset=300, download=False)
+    results, probs, labels = evaluation.evaluate_ensemble_sizes(
+        small_mc_model(), ds, [1, 2, 5], progress=False)
+    assert list(results) == [1, 2, 5] and len(labels) == 300
+    assert set(results[1]) >= {"nll", "accuracy", "ece", "brier"}
+    assert probs[5].shape == (300, 10)
+    # A deterministic model is evaluated once.
+    det, _, _ = evaluation.evaluate_ensemble_sizes(
+        keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(),
+                          keras.layers.Dense(10)]), ds, [1, 2, 5], progress=False)
+    assert list(det) == [1]
+
+
+def test_cli_with_keras_file_writes_table_csv_json_and_plots(tmp_path):
+    model_path = tmp_path / "mc.keras"
+    small_mc_model().save(model_path)
+    out = tmp_path / "out"
+    result = run_cli(f"--model={model_path}", "--dataset=fashion_mnist", "--subset=200",
+                     "--ensemble_sizes=1,2,4", f"--output_dir={out}", "--nodownload")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "(200 examples)" in result.stdout and "accuracy" in result.stdout
+    rows = list(csv.DictReader(open(out / "results.csv")))
+    assert [r["ensemble_size"] for r in rows] == ["1", "2", "4"]
+    saved = json.load(open(out / "results.json"))
+    assert saved["config"]["dataset"] == "fashion_mnist" and set(saved["results"]) == {"1", "2", "4"}
+    for plot in ("reliability.png", "ensemble_size.png"):
+        assert (out / plot).stat().st_size > 1000
+
+
+def test_cli_with_registry_name_and_weights(tmp_path):
+    model = models.get("resnet_mcdo_smoothing_18", input_shape=(28, 28, 1), num_classes=10)
+    weights = tmp_path / "model.weights.h5"
+    model.save_weights(weights)
+    result = run_cli("--model=resnet_mcdo_smoothing_18", f"--weights={weights}",
+                     "--dataset=fashion_mnist", "--subset=16", "--batch_size=16",
+                     "--ensemble_sizes=1,2", f"--output_dir={tmp_path / 'out'}", "--nodownload")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "resnet_mcdo_smoothing_18 on fashion_mnist test (16 examples)" in result.stdout
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--model=missing.keras"], "Model file not found"),
+    (["--model=resnet_mcdo_smoothing_18"], "--weights is required"),
+    (["--model=resnet_dnn_18", "--weights=nowhere.weights.h5"], "Weights file not found"),
+    (["--model=resnet_mcdo_smoothing_19", "--weights=x"], "Unknown model name"),
+    (["--model=x.keras", "--dataset=svhn"], "Model file not found"),
+])
+def test_cli_errors_are_clear_and_nonzero(args, message, tmp_path):
+    result = run_cli(*args, f"--output_dir={tmp_path}", "--nodownload")
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_cli_incompatible_weights_and_unknown_dataset(tmp_path):
+    weights = tmp_path / "vgg.weights.h5"
+    models.get("alexnet_dnn", input_shape=(28, 28, 1), num_classes=10).save_weights(weights)
+    result = run_cli("--model=resnet_dnn_18", f"--weights={weights}", "--nodownload",
+                     f"--output_dir={tmp_path}")
+    assert result.returncode != 0 and "do not fit resnet_dnn_18" in result.stderr
+    model_path = tmp_path / "mc.keras"
+    small_mc_model().save(model_path)
+    result = run_cli(f"--model={model_path}", "--dataset=svhn", f"--output_dir={tmp_path}")
+    assert result.returncode != 0 and "Unknown dataset 'svhn'" in result.stderr

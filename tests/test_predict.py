@@ -1,0 +1,153 @@
+import numpy as np
+import pytest
+import keras
+
+import blur_keras.models as models
+from blur_keras.layers import MCDropout, monte_carlo_disabled
+from blur_keras.predict import Ensemble, _plan, predict_proba
+from tests.test_case import random_input, run_model_saving_test, to_numpy
+
+
+def softmax(z):
+    e = np.exp(z - z.max(-1, keepdims=True))
+    return e / e.sum(-1, keepdims=True)
+
+
+def dropout_model(seed=0):
+    """x -> Dense -> ReLU -> MCDropout -> (+ skip from the Dense) -> Dense: a prefix and a skip."""
+    keras.utils.set_random_seed(seed)
+    inputs = keras.Input((6,))
+    hidden = keras.layers.Dense(16, name="dense1")(inputs)
+    hidden = keras.layers.ReLU(name="relu")(hidden)
+    dropped = MCDropout(0.5, name="dropout")(hidden)
+    merged = keras.layers.Add(name="skip")([hidden, dropped])
+    return keras.Model(inputs, keras.layers.Dense(4, name="logits")(merged))
+
+
+def test_prefix_and_suffix_split_at_first_stochastic_layer():
+    plan = _plan(dropout_model(), max_rows=256)
+    assert plan.prefix is not None
+    assert [t.shape for t in plan.boundary] == [(None, 16)]   # relu output feeds both paths
+    assert {l.name for l in plan.suffix.layers} >= {"dropout", "skip", "logits"}
+    assert "dense1" not in {l.name for l in plan.suffix.layers}
+    resnet = _plan(models.get("resnet_mcdo_smoothing_18", input_shape=(16, 16, 3)), 256)
+    # The first dropout sits in stage1_block1: its input and the block's skip input cross over.
+    assert sorted(t.shape[-1] for t in resnet.boundary) == [64, 64]
+
+
+def test_fast_path_matches_naive_loop_in_distribution():
+    model = dropout_model()
+    x = random_input((3, 6))
+    n = 4000
+    fast_mean, fast = predict_proba(model, x, n, return_samples=True, method="fast")
+    naive_mean, naive = predict_proba(model, x, n, return_samples=True, method="naive")
+    assert fast.shape == naive.shape == (n, 3, 4)
+    np.testing.assert_allclose(fast_mean, naive_mean, atol=0.02)
+    np.testing.assert_allclose(fast.std(axis=0), naive.std(axis=0), atol=0.02)
+    # Samples are independent: consecutive samples are not more alike than random pairs.
+    lag1 = np.corrcoef(fast[:-1, 0, 0], fast[1:, 0, 0])[0, 1]
+    assert abs(lag1) < 0.1
+    with monte_carlo_disabled(model):
+        deterministic = softmax(to_numpy(model(x)).astype("float64"))
+    assert np.abs(fast_mean - deterministic).max() > 0.01
+
+
+def test_resnet_fast_path_statistics_match_naive():
+    model = models.get("resnet_mcdo_smoothing_18", input_shape=(12, 12, 3), num_classes=3)
+    x = random_input((2, 12, 12, 3))
+    fast_mean, fast = predict_proba(model, x, 200, return_samples=True, max_rows=64)
+    naive_mean, naive = predict_proba(model, x, 200, return_samples=True, method="naive")
+    np.testing.assert_allclose(fast_mean, naive_mean, atol=0.05)
+    np.testing.assert_allclose(fast.std(axis=0), naive.std(axis=0), atol=0.05)
+
+
+def test_deterministic_model_is_exact_and_run_once():
+    model = models.get("resnet_dnn_smoothing_18", input_shape=(12, 12, 3), num_classes=5)
+    x = random_input((7, 12, 12, 3))
+    probs, samples = predict_proba(model, x, num_samples=3, batch_size=4, return_samples=True)
+    expected = softmax(to_numpy(model(x)).astype("float64"))
+    np.testing.assert_allclose(probs, expected, rtol=1e-5, atol=1e-6)
+    assert samples.shape == (3, 7, 5) and np.allclose(samples[0], samples[2])
+
+
+def test_switched_off_monte_carlo_is_exact():
+    model = dropout_model()
+    x = random_input((5, 6))
+    with monte_carlo_disabled(model):
+        np.testing.assert_allclose(predict_proba(model, x, 10),
+                                   softmax(to_numpy(model(x)).astype("float64")), rtol=1e-5)
+
+
+def test_stable_for_extreme_logits_and_probability_outputs():
+    inputs = keras.Input((2,))
+    big = keras.layers.Dense(3, kernel_initializer=keras.initializers.Constant(500.0))(inputs)
+    model = keras.Model(inputs, big)
+    probs = predict_proba(model, np.array([[1.0, -2.0]], "float32"))
+    assert np.all(np.isfinite(probs)) and probs.sum() == pytest.approx(1.0)
+    soft = keras.Sequential([keras.Input((3,)), keras.layers.Softmax()])
+    x = random_input((4, 3))
+    np.testing.assert_allclose(predict_proba(soft, x, from_logits=False), softmax(x), rtol=1e-5)
+
+
+def test_dataset_input_and_chunking():
+    import tensorflow as tf
+    model = dropout_model()
+    x = random_input((10, 6))
+    ds = tf.data.Dataset.from_tensor_slices((x, np.zeros(10))).batch(4)
+    assert predict_proba(model, ds, 5).shape == (10, 4)
+    # max_rows smaller than samples x batch: several chunks of tiled samples.
+    _, samples = predict_proba(model, x, 7, batch_size=5, max_rows=10, return_samples=True)
+    assert samples.shape == (7, 10, 4) and not np.allclose(samples[0], samples[1])
+
+
+def test_reparameterization_models_use_the_per_sample_loop():
+    pytest.importorskip("tensorflow_probability")
+    if keras.backend.backend() != "tensorflow":
+        pytest.skip("variational layers need the TensorFlow backend")
+    from blur_keras.bayesian import DenseReparameterization
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((4,))
+    hidden = keras.layers.Dense(8)(inputs)
+    model = keras.Model(inputs, DenseReparameterization(3, posterior_scale_init=0.5)(hidden))
+    plan = _plan(model, 256)
+    assert not plan.tileable
+    x = random_input((2, 4))
+    _, samples = predict_proba(model, x, 300, return_samples=True)
+    _, naive = predict_proba(model, x, 300, return_samples=True, method="naive")
+    np.testing.assert_allclose(samples.mean(0), naive.mean(0), atol=0.06)
+    np.testing.assert_allclose(samples.std(0), naive.std(0), atol=0.06)
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    ({"num_samples": 0}, "num_samples"),
+    ({"batch_size": -1}, "batch_size"),
+    ({"method": "vectorised"}, "Unknown method"),
+    ({"max_rows": 0}, "max_rows"),
+])
+def test_bad_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        predict_proba(dropout_model(), random_input((2, 6)), **kwargs)
+    with pytest.raises(ValueError, match="empty"):
+        predict_proba(dropout_model(), np.zeros((0, 6), "float32"))
+
+
+def test_ensemble_is_mean_of_member_probabilities_and_round_trips(tmp_path):
+    members = [models.get("resnet_dnn_smoothing_18", input_shape=(12, 12, 3), num_classes=4,
+                          name=f"member{i}") for i in range(3)]
+    ensemble = Ensemble(members, name="deep_ensemble")
+    x = random_input((5, 12, 12, 3))
+    expected = np.mean([softmax(to_numpy(m(x)).astype("float64")) for m in members], axis=0)
+    np.testing.assert_allclose(predict_proba(ensemble, x), expected, rtol=1e-5, atol=1e-6)
+    restored = run_model_saving_test(ensemble, x, str(tmp_path))
+    np.testing.assert_allclose(predict_proba(restored, x), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_ensemble_of_stochastic_members_samples():
+    members = [dropout_model(seed) for seed in (1, 2)]
+    ensemble = Ensemble(members)
+    ensemble.build((None, 6))
+    x = random_input((3, 6))
+    _, samples = predict_proba(ensemble, x, 4, return_samples=True)
+    assert not np.allclose(samples[0], samples[1])
+    with pytest.raises(ValueError, match="non-empty list"):
+        Ensemble([])
