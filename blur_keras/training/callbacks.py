@@ -21,11 +21,14 @@ class AtomicBackupAndRestore(keras.callbacks.Callback):
     old or the new backup, never a torn one. At `on_train_begin` the latest
     backup is loaded and training continues at the epoch after it, so the
     finished run has taken exactly `epochs * steps_per_epoch` optimizer steps.
-    Only the chief writes (`write=False` on other workers); every worker reads.
+    Only the chief keeps its backups (`write=False` on other workers); every
+    worker reads. Non-chief workers still save (to a scratch directory they
+    delete), because reading synchronised variables is a collective operation
+    that every worker must join.
 
     Args:
         backup_dir: directory of the backups.
-        write: whether this process writes backups.
+        write: whether this process keeps its backups.
         keep: backups kept on disk.
     """
 
@@ -62,6 +65,9 @@ class AtomicBackupAndRestore(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         if not self.write:
+            scratch = tempfile.mkdtemp(prefix="blur_keras_backup_")
+            self.model.save_weights(os.path.join(scratch, "backup.weights.h5"))
+            shutil.rmtree(scratch, ignore_errors=True)
             return
         os.makedirs(self.backup_dir, exist_ok=True)
         name = f"epoch_{epoch + 1}"

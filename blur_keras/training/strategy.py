@@ -46,15 +46,20 @@ def make_strategy(name: str = "auto", tpu: str | None = None) -> tf.distribute.S
     """
     if name not in STRATEGIES:
         raise ValueError(f"Unknown strategy {name!r}: expected one of {STRATEGIES}.")
+    if name in ("multi_worker", "tpu"):
+        return _cluster_strategy(name, tpu)
+    # Listing devices initialises TensorFlow: only after the cluster strategies above.
     gpus = tf.config.list_logical_devices("GPU")
     if name == "auto":
         return tf.distribute.MirroredStrategy() if len(gpus) > 1 \
             else tf.distribute.get_strategy()
     if name == "one_device":
         return tf.distribute.OneDeviceStrategy(gpus[0].name if gpus else "/cpu:0")
-    if name == "mirrored":
-        devices = [d.name for d in gpus] or [d.name for d in tf.config.list_logical_devices("CPU")]
-        return tf.distribute.MirroredStrategy(devices)
+    devices = [d.name for d in gpus] or [d.name for d in tf.config.list_logical_devices("CPU")]
+    return tf.distribute.MirroredStrategy(devices)
+
+
+def _cluster_strategy(name: str, tpu: str | None) -> tf.distribute.Strategy:
     if name == "multi_worker":
         if "TF_CONFIG" not in os.environ:
             raise ValueError("strategy 'multi_worker' needs the TF_CONFIG environment variable "

@@ -76,11 +76,31 @@ def build_model(config: TrainConfig, strategy: tf.distribute.Strategy, steps_per
     return model
 
 
-def exported_copy(config: TrainConfig, model: keras.Model) -> keras.Model:
+def exported_copy(config: TrainConfig, weights: list) -> keras.Model:
     """The trained weights in a fresh single-device model (plain BN), for saving and evaluation."""
     export = models.get(config.model, **_model_overrides(config))
-    export.set_weights(model.get_weights())
+    export.set_weights(weights)
     return export
+
+
+def _adapt_to_multi_worker(model: keras.Model) -> None:
+    """Works around two Keras 3.15 gaps with `MultiWorkerMirroredStrategy`.
+
+    Keras' symbolic pre-build reduces a whole (x, y) batch with
+    `strategy.reduce`, and its reduction of the step logs asks for axis 0 of
+    scalar values; under this strategy both raise. Without a model-level
+    strategy Keras defers building to tracing (`fit` then runs inside the
+    strategy's scope), and logs returned as shape-(1,) tensors reduce to their
+    mean over all replicas. Gradients are all-reduced as usual.
+    """
+    model._distribute_strategy = None
+    for step in ("train_step", "test_step"):
+        original = getattr(model, step)
+
+        def vector_logs(data, original=original):
+            return {name: tf.reshape(value, [1]) for name, value in original(data).items()}
+
+        setattr(model, step, vector_logs)
 
 
 def _datasets(config: TrainConfig, strategy):
@@ -153,20 +173,26 @@ def _train(config: TrainConfig, strategy) -> dict:
     ]
     if chief:
         callbacks.append(keras.callbacks.TensorBoard(log_dir, write_graph=False))
+    if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        _adapt_to_multi_worker(model)
     start = time.perf_counter()
-    history = model.fit(train_ds, epochs=config.epochs, validation_data=test_ds,
-                        callbacks=callbacks, verbose=config.verbose)
+    with strategy.scope():
+        history = model.fit(train_ds, epochs=config.epochs, validation_data=test_ds,
+                            callbacks=callbacks, verbose=config.verbose)
     seconds = time.perf_counter() - start
     epochs_run = len(history.epoch)
     examples = epochs_run * steps_per_epoch * config.batch_size
     steps = int(model.optimizer.iterations.numpy())
-    if config.strategy == "multi_worker" or not chief:
+    # Every worker reads the (synchronised) variables in the same order: the
+    # reads are collective operations.
+    if config.strategy == "multi_worker":
         worker_dir = os.path.join(config.model_dir, "workers", task_id())
         os.makedirs(worker_dir, exist_ok=True)
         model.save_weights(os.path.join(worker_dir, "model.weights.h5"))
+    weights = model.get_weights()
     if not chief:
         return {"steps": steps}
-    model = exported_copy(config, model)
+    model = exported_copy(config, weights)
     model.save(os.path.join(config.model_dir, "model.keras"))
     model.save_weights(os.path.join(config.model_dir, "model.weights.h5"))
     results, probs, labels = evaluation.evaluate_ensemble_sizes(

