@@ -169,6 +169,12 @@ def _labels(y_true):
     return ops.cast(y_true, "int32")
 
 
+def _example_weights(sample_weight, like):
+    if sample_weight is None:
+        return ops.ones_like(like)
+    return ops.reshape(ops.cast(sample_weight, "float32"), ops.shape(like))
+
+
 @keras.saving.register_keras_serializable(package="blur_keras")
 class NegativeLogLikelihood(keras.metrics.Metric):
     """Streaming mean NLL of integer labels under logits (or probabilities).
@@ -193,8 +199,7 @@ class NegativeLogLikelihood(keras.metrics.Metric):
         log_probs = _log_probs(y_pred, self.from_logits)
         picked = ops.take_along_axis(log_probs, ops.expand_dims(_labels(y_true), -1), axis=-1)
         losses = -ops.squeeze(picked, -1)
-        weights = ops.ones_like(losses) if sample_weight is None \
-            else ops.reshape(ops.cast(sample_weight, "float32"), ops.shape(losses))
+        weights = _example_weights(sample_weight, losses)
         self.total.assign_add(ops.sum(losses * weights))
         self.count.assign_add(ops.sum(weights))
 
@@ -235,8 +240,7 @@ class ExpectedCalibrationError(keras.metrics.Metric):
         confidence = ops.max(probs, axis=-1)
         correct = ops.cast(ops.equal(ops.cast(ops.argmax(probs, axis=-1), "int32"),
                                      _labels(y_true)), "float32")
-        weights = ops.ones_like(confidence) if sample_weight is None \
-            else ops.reshape(ops.cast(sample_weight, "float32"), ops.shape(confidence))
+        weights = _example_weights(sample_weight, confidence)
         index = ops.searchsorted(ops.convert_to_tensor(self.inner_edges), confidence, side="left")
         onehot = ops.one_hot(index, self.num_bins) * weights[:, None]
         self.counts.assign_add(ops.sum(onehot, axis=0))
@@ -273,8 +277,7 @@ class BrierScore(keras.metrics.Metric):
         probs = ops.exp(_log_probs(y_pred, self.from_logits))
         onehot = ops.one_hot(_labels(y_true), ops.shape(probs)[-1])
         scores = ops.sum(ops.square(onehot - probs), axis=-1)
-        weights = ops.ones_like(scores) if sample_weight is None \
-            else ops.reshape(ops.cast(sample_weight, "float32"), ops.shape(scores))
+        weights = _example_weights(sample_weight, scores)
         self.total.assign_add(ops.sum(scores * weights))
         self.count.assign_add(ops.sum(weights))
 

@@ -9,6 +9,13 @@ import keras
 from keras import ops
 
 
+def with_warmup(rate, step, peak: float, warmup_steps: float):
+    """`rate`, except a linear ramp to `peak` over the first `warmup_steps` steps."""
+    if warmup_steps <= 0:
+        return rate
+    return ops.where(step < warmup_steps, peak * (step + 1.0) / warmup_steps, rate)
+
+
 @keras.saving.register_keras_serializable(package="blur_keras")
 class WarmupMultiStep(keras.optimizers.schedules.LearningRateSchedule):
     """Linear warm-up, then the rate multiplied by `gamma` at each milestone epoch.
@@ -41,10 +48,7 @@ class WarmupMultiStep(keras.optimizers.schedules.LearningRateSchedule):
             factor = ops.where(epoch >= milestone, factor * self.gamma, factor)
         rate = self.learning_rate * factor
         warmup_steps = self.warmup_epochs * self.steps_per_epoch
-        if warmup_steps > 0:
-            rate = ops.where(step < warmup_steps,
-                             self.learning_rate * (step + 1.0) / warmup_steps, rate)
-        return rate
+        return with_warmup(rate, step, self.learning_rate, warmup_steps)
 
     def get_config(self):
         return {"learning_rate": self.learning_rate, "steps_per_epoch": self.steps_per_epoch,
@@ -76,10 +80,7 @@ class WarmupCosine(keras.optimizers.schedules.LearningRateSchedule):
         total = max(self.epochs * self.steps_per_epoch - warmup_steps, 1.0)
         progress = ops.clip((step - warmup_steps) / total, 0.0, 1.0)
         rate = 0.5 * self.learning_rate * (1.0 + ops.cos(math.pi * progress))
-        if warmup_steps > 0:
-            rate = ops.where(step < warmup_steps,
-                             self.learning_rate * (step + 1.0) / warmup_steps, rate)
-        return rate
+        return with_warmup(rate, step, self.learning_rate, warmup_steps)
 
     def get_config(self):
         return {"learning_rate": self.learning_rate, "steps_per_epoch": self.steps_per_epoch,
