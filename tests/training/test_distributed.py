@@ -19,8 +19,10 @@ def test_mirrored_on_two_cpu_devices_matches_one_device(tmp_path):
     assert two.returncode == 0, two.stderr[-3000:]
     reports = [json.load(open(tmp_path / run / "result.json")) for run in ("one", "two")]
     assert [r["replicas"] for r in reports] == [1, 2] and reports[1]["steps"] == 1
-    np.testing.assert_allclose(reports[0]["history"]["loss"], reports[1]["history"]["loss"],
-                               rtol=1e-5)
+    # Streaming metrics sum their state across replicas: the same values as on one device.
+    for metric in ("loss", "nll", "accuracy", "ece", "val_nll", "val_accuracy", "val_ece"):
+        np.testing.assert_allclose(reports[0]["history"][metric], reports[1]["history"][metric],
+                                   rtol=1e-4, atol=1e-4, err_msg=metric)
     # The same initial weights as the CLI's (same seed, same builder).
     import keras
     import blur_keras.models as models
