@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import platform
 import statistics
+import subprocess
+import sys
 import time
 from typing import Callable
 
@@ -36,3 +38,18 @@ def time_call(fn: Callable[[], object], repeats: int = 5, warmup: int = 2) -> fl
         fn()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
+
+
+def run_isolated(module: str, *args: str) -> str:
+    """Runs `python -m module args` in a fresh process and returns its stdout.
+
+    Measurements of several models in one process depend on their order (the
+    first model measured here ran up to 30% faster than later ones after
+    `clear_session`), so each model is measured in its own process.
+    """
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    result = subprocess.run([sys.executable, "-m", module, *args], capture_output=True,
+                            text=True, env=env, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"{module} {' '.join(args)} failed:\n{result.stderr[-3000:]}")
+    return result.stdout

@@ -9,8 +9,8 @@ for `resnet_dnn_18` and `resnet_mcdo_smoothing_18` compiled as
 `blur_keras.training` compiles them (TorchSGD with coupled weight decay,
 cross-entropy, accuracy/NLL/ECE metrics), and for a plain hand-built Keras
 ResNet-18 of the same shape (Conv2D "same" padding, Keras BN defaults,
-keras.optimizers.SGD, no metrics). Prints each rate and its ratio to the
-plain model, all from one run.
+keras.optimizers.SGD, no metrics). Each model is measured in its own process;
+prints each rate and its ratio to the plain model.
 """
 
 from __future__ import annotations
@@ -21,7 +21,10 @@ flags.DEFINE_integer("batch_size", 128, "Global batch size.")
 flags.DEFINE_integer("steps", 5, "Timed steps (after 2 warm-up steps).")
 flags.DEFINE_enum("mixed_precision", "none", ["none", "mixed_bfloat16", "mixed_float16"],
                   "Dtype policy of all models.")
+flags.DEFINE_string("only", None, "Measure one model in this process (internal).")
 FLAGS = flags.FLAGS
+
+MODELS = ("plain Keras ResNet-18", "resnet_dnn_18", "resnet_mcdo_smoothing_18")
 
 
 def plain_resnet18(num_classes: int = 10):
@@ -54,36 +57,45 @@ def plain_resnet18(num_classes: int = 10):
     return model
 
 
-def main(argv) -> None:
-    del argv
+def measure(name: str) -> float:
+    """Images/s of `train_on_batch` for one model, in this process."""
     import numpy as np
     import keras
     import tensorflow as tf
-    from benchmarks.common import machine_info, time_call
+    from benchmarks.common import time_call
     from blur_keras.training import TrainConfig
     from blur_keras.training.trainer import build_model
 
-    print(machine_info(), f"| policy {FLAGS.mixed_precision} | batch {FLAGS.batch_size}")
     keras.config.set_dtype_policy(
         "float32" if FLAGS.mixed_precision == "none" else FLAGS.mixed_precision)
     rng = np.random.default_rng(0)
     x = rng.uniform(size=(FLAGS.batch_size, 32, 32, 3)).astype("float32")
     y = rng.integers(0, 10, FLAGS.batch_size)
-    builders = {"plain Keras ResNet-18": plain_resnet18}
-    for name in ("resnet_dnn_18", "resnet_mcdo_smoothing_18"):
+    if name == MODELS[0]:
+        model = plain_resnet18()
+    else:
         config = TrainConfig(name, "cifar10", "/tmp/unused", batch_size=FLAGS.batch_size)
-        builders[f"blur_keras {name}"] = (
-            lambda config=config: build_model(config.resolved(), tf.distribute.get_strategy(),
-                                              steps_per_epoch=391))
+        model = build_model(config.resolved(), tf.distribute.get_strategy(), steps_per_epoch=391)
+    return FLAGS.batch_size / time_call(lambda: model.train_on_batch(x, y),
+                                        repeats=FLAGS.steps, warmup=2)
+
+
+def main(argv) -> None:
+    del argv
+    if FLAGS.only:
+        print(f"RATE {measure(FLAGS.only)}")
+        return
+    from benchmarks.common import machine_info, run_isolated
+    print(machine_info(), f"| policy {FLAGS.mixed_precision} | batch {FLAGS.batch_size}")
     rates = {}
-    for label, builder in builders.items():
-        model = builder()
-        seconds = time_call(lambda: model.train_on_batch(x, y), repeats=FLAGS.steps, warmup=2)
-        rates[label] = FLAGS.batch_size / seconds
-        keras.backend.clear_session()
-    baseline = rates["plain Keras ResNet-18"]
-    for label, rate in rates.items():
-        print(f"{label:<38} {rate:8.1f} img/s   ratio to plain Keras: {rate / baseline:.3f}")
+    for name in MODELS:
+        out = run_isolated("benchmarks.train_throughput", f"--only={name}",
+                           f"--batch_size={FLAGS.batch_size}", f"--steps={FLAGS.steps}",
+                           f"--mixed_precision={FLAGS.mixed_precision}")
+        rates[name] = float(next(l for l in out.splitlines() if l.startswith("RATE")).split()[1])
+        label = name if name == MODELS[0] else f"blur_keras {name}"
+        print(f"{label:<38} {rates[name]:8.1f} img/s   ratio to plain Keras: "
+              f"{rates[name] / rates[MODELS[0]]:.3f}", flush=True)
 
 
 if __name__ == "__main__":

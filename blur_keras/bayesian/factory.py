@@ -5,9 +5,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Callable
 
-import keras
 
-from blur_keras.models.components import LayerFactory
+from blur_keras.models.components import LayerFactory, torch_default_initializer
 
 VARIATIONAL_LAYERS = ("all", "head")
 
@@ -58,11 +57,11 @@ class BayesianLayerFactory(LayerFactory):
         cls = variational.Conv2DFlipout if self.estimator == "flipout" \
             else variational.Conv2DReparameterization
         return cls(filters, kernel_size, strides=strides, padding=padding, use_bias=False,
-                   kernel_initializer=keras.initializers.VarianceScaling(2.0, "fan_out", "normal"),
-                   **self._common(name))
+                   kernel_initializer=torch_default_initializer(), **self._common(name))
 
     def dense(self, units, name=None, dtype=None):
         from blur_keras.bayesian import variational
         cls = variational.DenseFlipout if self.estimator == "flipout" \
             else variational.DenseReparameterization
-        return cls(units, kernel_initializer="glorot_uniform", **self._common(name, dtype))
+        return cls(units, kernel_initializer=torch_default_initializer(),
+                   **self._common(name, dtype))

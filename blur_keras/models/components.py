@@ -13,6 +13,14 @@ BN_MOMENTUM = 0.9
 BN_EPSILON = 1e-5
 
 
+def torch_default_initializer() -> keras.initializers.Initializer:
+    """PyTorch's default weight init of conv and linear layers (the reference code's).
+
+    `kaiming_uniform_(a=sqrt(5))`: uniform in `+-1/sqrt(fan_in)`.
+    """
+    return keras.initializers.VarianceScaling(1.0 / 3.0, "fan_in", "uniform")
+
+
 @dataclasses.dataclass(frozen=True)
 class LayerFactory:
     """Makes the weight layers (convolutions and dense layers) of a model.
@@ -20,18 +28,19 @@ class LayerFactory:
     The builders take their convolutions and dense layers from a factory, so
     a variant with other weight layers (e.g. the variational layers of
     `blur_keras.bayesian`) is the same builder with another factory.
-    Convolutions have no bias (BN follows them), as in the reference code.
+    Convolutions have no bias (BN follows them), as in the reference code;
+    kernels start from PyTorch's default initialisation.
     """
 
     def conv(self, filters: int, kernel_size: int, strides: int = 1, padding: str = "valid",
              groups: int = 1, name: str | None = None) -> keras.layers.Layer:
         return keras.layers.Conv2D(
             filters, kernel_size, strides=strides, padding=padding, groups=groups,
-            use_bias=False, name=name,
-            kernel_initializer=keras.initializers.VarianceScaling(2.0, "fan_out", "normal"))
+            use_bias=False, name=name, kernel_initializer=torch_default_initializer())
 
     def dense(self, units: int, name: str | None = None, dtype=None) -> keras.layers.Layer:
-        return keras.layers.Dense(units, name=name, dtype=dtype)
+        return keras.layers.Dense(units, name=name, dtype=dtype,
+                                  kernel_initializer=torch_default_initializer())
 
 
 def conv(x, factory: LayerFactory, filters: int, kernel_size: int, strides: int = 1,
