@@ -178,7 +178,8 @@ def _train(config: TrainConfig, strategy) -> dict:
     start = time.perf_counter()
     with strategy.scope():
         history = model.fit(train_ds, epochs=config.epochs, validation_data=test_ds,
-                            callbacks=callbacks, verbose=config.verbose)
+                            callbacks=callbacks, verbose=config.verbose,
+                            shuffle=False)  # the pipeline shuffles, seeded
     seconds = time.perf_counter() - start
     epochs_run = len(history.epoch)
     examples = epochs_run * steps_per_epoch * config.batch_size

@@ -6,6 +6,7 @@ import time
 
 import numpy as np
 import pytest
+from tensorflow.compat.v1.train import summary_iterator
 
 from blur_keras.training import TrainConfig, train
 from tests.training.run_helpers import environment, h5_arrays, run_train, train_command
@@ -28,9 +29,13 @@ def test_short_run_lowers_loss_and_writes_every_output(tmp_path):
     assert report["history"]["learning_rate"][0] == pytest.approx(0.1 * 32 / 128)
     for name in ("model.keras", "model.weights.h5", "backup/latest"):
         assert (tmp_path / name).exists(), name
-    events = [f for _, _, files in os.walk(tmp_path / "logs") for f in files
-              if f.startswith("events")]
+    events = [os.path.join(root, f) for root, _, files in os.walk(tmp_path / "logs")
+              for f in files if f.startswith("events")]
     assert len(events) >= 2                      # train and validation logs
+    tags = {value.tag for path in events for event in summary_iterator(path)
+            for value in event.summary.value}
+    assert {"epoch_loss", "epoch_learning_rate", "epoch_nll", "epoch_ece", "epoch_accuracy",
+            "reliability_diagram"} <= tags, tags
 
 
 def test_killed_run_resumes_with_the_same_number_of_steps(tmp_path):
