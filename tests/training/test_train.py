@@ -64,9 +64,15 @@ def test_same_seed_gives_same_weights(tmp_path):
         result = run_train(tmp_path / run, "--model=resnet_mcdo_18", "--epochs=1", "--seed=7",
                            "--eval_ensemble_sizes=1")
         assert result.returncode == 0, result.stderr[-3000:]
+    reports = [json.load(open(tmp_path / run / "result.json")) for run in ("a", "b")]
+    assert reports[0]["history"]["loss"] == reports[1]["history"]["loss"]
     a = h5_arrays(tmp_path / "a" / "model.weights.h5")
     b = h5_arrays(tmp_path / "b" / "model.weights.h5")
-    assert a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
+    assert a.keys() == b.keys()
+    # Equal up to float rounding: under CPU contention one convolution kernel has been seen to
+    # differ by 4e-9 (a reordered sum in its gradient), everything else bitwise.
+    for key in a:
+        np.testing.assert_allclose(a[key], b[key], rtol=1e-6, atol=1e-7, err_msg=key)
 
 
 @pytest.mark.parametrize("args,message", [
