@@ -150,8 +150,7 @@ def _log_probs(outputs: np.ndarray, from_logits: bool) -> np.ndarray:
 
 
 def _batches(x, batch_size: int):
-    import tensorflow as tf
-    if isinstance(x, tf.data.Dataset):
+    if hasattr(x, "as_numpy_iterator"):   # a tf.data.Dataset (without importing TensorFlow)
         for batch in x.as_numpy_iterator():
             yield batch[0] if isinstance(batch, tuple) else batch
         return
