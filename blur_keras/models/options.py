@@ -7,6 +7,7 @@ from typing import Any, Callable, Iterable
 import keras
 
 from blur_keras.layers import SpatialSmoothing
+from blur_keras.layers.validation import check_choice
 
 SmoothingFactory = Callable[[str], keras.layers.Layer]
 
@@ -89,8 +90,3 @@ def check_common(num_classes: int, input_shape, mc_dropout: float, head: str) ->
         raise ValueError(f"mc_dropout must be a rate in [0, 1); received {mc_dropout!r}.")
     if head not in HEADS:
         raise ValueError(f"Unknown head {head!r}: expected one of {HEADS}.")
-
-
-def check_choice(name: str, value, choices) -> None:
-    if value not in choices:
-        raise ValueError(f"Unknown {name} {value!r}: expected one of {tuple(choices)}.")
