@@ -91,3 +91,122 @@ def ensemble_size_curves(results: Mapping[str, Mapping[int, float]], metric: str
         axis.set_title(title)
     fig.tight_layout()
     return _save(fig, path)
+
+
+def image_grid(grid: np.ndarray, row_labels, column_labels, title: str | None = None,
+               path: str | None = None):
+    """A grid of images with labelled rows and columns (e.g. corruption x severity).
+
+    Args:
+        grid: `(rows, columns, height, width, channels)` floats in [0, 1]; one
+            channel is shown in grey.
+        row_labels: a label per row.
+        column_labels: a label per column.
+        title: figure title.
+        path: optional PNG path to save to.
+
+    Returns:
+        The matplotlib `Figure`.
+    """
+    grid = np.asarray(grid)
+    if grid.ndim != 5 or grid.shape[-1] not in (1, 3):
+        raise ValueError(f"grid must have shape (rows, columns, height, width, 1 or 3); "
+                         f"received {grid.shape}.")
+    rows, columns = grid.shape[:2]
+    if len(row_labels) != rows or len(column_labels) != columns:
+        raise ValueError(f"Expected {rows} row and {columns} column labels; received "
+                         f"{len(row_labels)} and {len(column_labels)}.")
+    fig, axes = _figure(rows, columns, (1.1 * columns + 1.2, 1.1 * rows + 0.4), squeeze=False)
+    for r in range(rows):
+        for c in range(columns):
+            axis = axes[r, c]
+            image = np.clip(grid[r, c], 0, 1)
+            axis.imshow(image[..., 0] if image.shape[-1] == 1 else image, cmap="gray",
+                        vmin=0, vmax=1, interpolation="nearest")
+            axis.set_xticks([])
+            axis.set_yticks([])
+            if r == 0:
+                axis.set_title(str(column_labels[c]), fontsize=8)
+            if c == 0:
+                axis.set_ylabel(str(row_labels[r]), fontsize=7, rotation=0, ha="right",
+                                va="center")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def _severity_matrix(table: Mapping[str, Mapping[int, Mapping[str, float]]], metric: str):
+    if not table or not all(table.values()):
+        raise ValueError("The table needs at least one corruption with one severity.")
+    severities = sorted({s for by_severity in table.values() for s in by_severity})
+    missing = [c for c, by_severity in table.items()
+               if any(metric not in row for row in by_severity.values())]
+    if missing:
+        raise ValueError(f"Metric {metric!r} is missing for {missing}.")
+    values = np.array([[table[c][s][metric] if s in table[c] else np.nan for s in severities]
+                       for c in table])
+    return list(table), severities, values
+
+
+def corruption_heatmap(table: Mapping[str, Mapping[int, Mapping[str, float]]],
+                       metric: str = "accuracy", title: str | None = None,
+                       path: str | None = None):
+    """A heatmap of one metric per corruption (rows) and severity (columns).
+
+    Args:
+        table: `{corruption: {severity: {metric: value}}}` (see
+            `blur_keras.robustness.evaluate_corruptions`).
+        metric: the metric to show, e.g. `"accuracy"`, `"nll"` or `"ece"`.
+        title: figure title.
+        path: optional PNG path to save to.
+
+    Returns:
+        The matplotlib `Figure`.
+    """
+    corruptions, severities, values = _severity_matrix(table, metric)
+    fig, axis = _figure(1, 1, (1.0 * len(severities) + 3, 0.35 * len(corruptions) + 1.5))
+    image = axis.imshow(values, aspect="auto", cmap="viridis")
+    axis.set_xticks(range(len(severities)))
+    axis.set_xticklabels([str(s) for s in severities])
+    axis.set_yticks(range(len(corruptions)))
+    axis.set_yticklabels(corruptions, fontsize=8)
+    axis.set_xlabel("severity")
+    for (r, c), value in np.ndenumerate(values):
+        if np.isfinite(value):
+            axis.text(c, r, f"{value:.3g}", ha="center", va="center", fontsize=7, color="white")
+    fig.colorbar(image, ax=axis, label=metric)
+    if title:
+        axis.set_title(title)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def metric_vs_severity(tables: Mapping[str, Mapping[str, Mapping[int, Mapping[str, float]]]],
+                       metric: str = "accuracy", title: str | None = None,
+                       path: str | None = None):
+    """A metric, averaged over corruptions, against the severity, one line per model.
+
+    Args:
+        tables: `{model label: {corruption: {severity: {metric: value}}}}`.
+        metric: the metric to plot.
+        title: figure title.
+        path: optional PNG path to save to.
+
+    Returns:
+        The matplotlib `Figure`.
+    """
+    if not tables:
+        raise ValueError("metric_vs_severity needs at least one model's table.")
+    fig, axis = _figure(1, 1, (5, 3.5))
+    for label, table in tables.items():
+        _, severities, values = _severity_matrix(table, metric)
+        axis.plot(severities, np.nanmean(values, axis=0), marker="o", label=label)
+    axis.set_xlabel("severity")
+    axis.set_ylabel(f"{metric} (mean over corruptions)")
+    axis.grid(alpha=0.3)
+    axis.legend(fontsize=8)
+    if title:
+        axis.set_title(title)
+    fig.tight_layout()
+    return _save(fig, path)
