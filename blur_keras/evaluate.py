@@ -29,32 +29,6 @@ flags.DEFINE_string("output_dir", "eval_output", "Where results.csv/json and plo
 flags.mark_flag_as_required("model")
 
 
-def load_model(model: str, weights: str | None, dataset: str):
-    """A registry model with weights, or a `.keras` file; clear `ValueError`s otherwise."""
-    import keras
-    from blur_keras import models
-    from blur_keras.data import get_spec
-    if model.endswith(".keras"):
-        if weights:
-            raise ValueError("--weights is for registry names; a .keras file holds its weights.")
-        if not os.path.isfile(model):
-            raise ValueError(f"Model file not found: {model}")
-        return keras.saving.load_model(model)
-    spec = get_spec(dataset)
-    built = models.get(model, num_classes=spec.num_classes, input_shape=spec.image_shape)
-    if weights is None:
-        raise ValueError(f"--weights is required with the registry name {model!r} "
-                         "(an untrained model would be evaluated).")
-    if not os.path.isfile(weights):
-        raise ValueError(f"Weights file not found: {weights}")
-    try:
-        built.load_weights(weights)
-    except Exception as error:
-        raise ValueError(f"The weights in {weights} do not fit {model} for {dataset} "
-                         f"({spec.num_classes} classes, input {spec.image_shape}): {error}") from None
-    return built
-
-
 def main(argv) -> None:
     del argv
     from blur_keras import data, evaluation
@@ -63,7 +37,7 @@ def main(argv) -> None:
     except ValueError:
         raise app.UsageError(f"--ensemble_sizes must be integers; got {FLAGS.ensemble_sizes}.")
     try:
-        model = load_model(FLAGS.model, FLAGS.weights, FLAGS.dataset)
+        model = evaluation.load_model(FLAGS.model, FLAGS.weights, FLAGS.dataset)
         dataset = data.load(FLAGS.dataset, FLAGS.split, batch_size=FLAGS.batch_size,
                             training=False, data_dir=FLAGS.data_dir, subset=FLAGS.subset,
                             download=FLAGS.download)

@@ -18,6 +18,40 @@ from blur_keras.predict import predict_proba
 STOCHASTIC_ENSEMBLE_SIZES = (1, 2, 3, 4, 5, 10, 20, 50)
 
 
+def load_model(model: str, weights: str | None, dataset: str):
+    """A registry model with weights, or a `.keras` file; clear `ValueError`s otherwise.
+
+    Args:
+        model: a registry name (see `blur_keras.models.names()`) or a `.keras` path.
+        weights: a `.weights.h5` file for a registry name.
+        dataset: the dataset the model was trained on (classes and input shape).
+
+    Returns:
+        The Keras model.
+    """
+    from blur_keras import models
+    from blur_keras.data import get_spec
+    if model.endswith(".keras"):
+        if weights:
+            raise ValueError("--weights is for registry names; a .keras file holds its weights.")
+        if not os.path.isfile(model):
+            raise ValueError(f"Model file not found: {model}")
+        return keras.saving.load_model(model)
+    spec = get_spec(dataset)
+    built = models.get(model, num_classes=spec.num_classes, input_shape=spec.image_shape)
+    if weights is None:
+        raise ValueError(f"--weights is required with the registry name {model!r} "
+                         "(an untrained model would be evaluated).")
+    if not os.path.isfile(weights):
+        raise ValueError(f"Weights file not found: {weights}")
+    try:
+        built.load_weights(weights)
+    except Exception as error:
+        raise ValueError(f"The weights in {weights} do not fit {model} for {dataset} "
+                         f"({spec.num_classes} classes, input {spec.image_shape}): {error}") from None
+    return built
+
+
 def is_stochastic(model: keras.Model) -> bool:
     """Whether `model` samples at inference (MC dropout or variational layers)."""
     return any(layer.mc_active for layer in monte_carlo_layers(model))

@@ -24,3 +24,30 @@ def test_ensemble_size_curves(tmp_path):
     assert (tmp_path / "curves.png").stat().st_size > 1000
     with pytest.raises(ValueError, match="at least one model"):
         plots.ensemble_size_curves({})
+
+
+def corruption_table():
+    return {c: {s: {"accuracy": 1 - 0.1 * s, "nll": 0.2 * s, "ece": 0.01 * s} for s in (1, 2, 3)}
+            for c in ("fog", "snow")}
+
+
+def test_corruption_heatmap_and_metric_vs_severity(tmp_path):
+    fig = plots.corruption_heatmap(corruption_table(), "nll", path=str(tmp_path / "h.png"))
+    assert fig.axes[0].images[0].get_array().shape == (2, 3)
+    assert len(fig.axes[0].texts) == 6 and (tmp_path / "h.png").stat().st_size > 1000
+    fig = plots.metric_vs_severity({"a": corruption_table(), "b": corruption_table()})
+    np.testing.assert_allclose(fig.axes[0].lines[0].get_ydata(), [0.9, 0.8, 0.7])
+    with pytest.raises(ValueError, match="missing"):
+        plots.corruption_heatmap(corruption_table(), "brier")
+    with pytest.raises(ValueError, match="at least one"):
+        plots.metric_vs_severity({})
+
+
+def test_image_grid(tmp_path):
+    grid = np.random.default_rng(0).random((2, 3, 8, 8, 1))
+    fig = plots.image_grid(grid, ["a", "b"], [1, 2, 3], path=str(tmp_path / "g.png"))
+    assert len(fig.axes) == 6 and fig.axes[0].get_title() == "1"
+    with pytest.raises(ValueError, match="row and 3 column labels"):
+        plots.image_grid(grid, ["a"], [1, 2, 3])
+    with pytest.raises(ValueError, match="grid must have shape"):
+        plots.image_grid(grid[0], ["a"], [1])

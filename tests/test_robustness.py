@@ -69,3 +69,86 @@ def test_evaluate_consistency_of_a_model():
     assert result["cons"] == 1.0 and result["flip_rate"] == 0.0
     with pytest.raises(ValueError, match="sequences must have shape"):
         robustness.evaluate_consistency(model, frames[0])
+
+
+def test_evaluate_consistency_normalises_and_chunks():
+    model = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Flatten(),
+                              keras.layers.Dense(3)])
+    raw = np.random.default_rng(1).integers(0, 256, (5, 3, 8, 8, 1), dtype=np.uint8)
+    direct = robustness.evaluate_consistency(model, (raw / 255.0 - 0.5) / 0.25)
+    chunked = robustness.evaluate_consistency(model, raw, normalization=((0.5,), (0.25,)),
+                                              chunk=2)
+    assert chunked == pytest.approx(direct, rel=1e-5)
+
+
+def small_classifier(classes=10, shape=(28, 28, 1)):
+    return keras.Sequential([keras.Input(shape), keras.layers.Conv2D(4, 3, strides=2),
+                             keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(classes)])
+
+
+@pytest.fixture(scope="module")
+def fashion_subset():
+    from blur_keras.data import load_idx_arrays
+    images, labels = load_idx_arrays("fashion_mnist", "test")
+    return images[:40], labels[:40].astype(np.int64)
+
+
+def test_evaluate_corruptions_generated_matches_a_manual_run(fashion_subset):
+    from blur_keras import corruptions, metrics
+    from blur_keras.predict import predict_proba
+    images, labels = fashion_subset
+    model = small_classifier()
+    norm = ((0.286,), (0.353,))
+    result = robustness.evaluate_corruptions(model, (images, labels), ["fog", "contrast"], [1, 4],
+                                             normalization=norm, batch_size=16, seed=3,
+                                             progress=False)
+    assert list(result["table"]) == ["fog", "contrast"]
+    assert list(result["table"]["fog"]) == [1, 4] and result["scores"] is None
+    # fog is corruption 9 of the 19; batch k uses seed (3, 9, severity, k).
+    batches = [corruptions.corrupt(images[s:s + 16], "fog", 4, seed=(3, 9, 4, k))
+               for k, s in enumerate(range(0, 40, 16))]
+    x = (np.concatenate(batches).astype(np.float32) / 255 - 0.286) / 0.353
+    expected = metrics.summary(predict_proba(model, x), labels)
+    assert result["table"]["fog"][4] == pytest.approx(expected, rel=1e-5, nan_ok=True)
+    again = robustness.evaluate_corruptions(model, (images, labels), ["fog"], [4],
+                                            normalization=norm, batch_size=16, seed=3,
+                                            progress=False)
+    assert again["table"]["fog"][4] == pytest.approx(result["table"]["fog"][4], nan_ok=True)
+
+
+def test_evaluate_corruptions_from_a_callable_with_baselines():
+    model = small_classifier(3, (8, 8, 1))
+    rng = np.random.default_rng(0)
+    data = {(c, s): (rng.normal(size=(6, 8, 8, 1)).astype("float32"), rng.integers(0, 3, 6))
+            for c in ("fog", "snow") for s in (1, 2)}
+    calls = []
+
+    def batches(corruption, severity):
+        calls.append((corruption, severity))
+        return [data[corruption, severity]]
+
+    result = robustness.evaluate_corruptions(model, batches, ["fog", "snow"], [1, 2],
+                                             baseline="alexnet_cifar100", progress=False)
+    assert calls == [("fog", 1), ("fog", 2), ("snow", 1), ("snow", 2)]
+    sums = robustness.severity_sums(result["table"])
+    fog_error = sums["fog"][0]
+    assert result["scores"]["per_corruption"]["fog"]["ce"] == pytest.approx(
+        100 * fog_error / robustness.ALEXNET_CIFAR100_C["fog"][0])
+    itself = robustness.evaluate_corruptions(model, batches, ["fog", "snow"], [1, 2],
+                                             baseline=result["table"], progress=False)
+    assert itself["scores"]["mcnll"] == pytest.approx(100.0)
+    with pytest.raises(ValueError, match="Unknown baseline"):
+        robustness.evaluate_corruptions(model, batches, ["fog"], baseline="resnet")
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"corruptions": ["mist"]}, "unknown: \\['mist'\\]"),
+    ({"corruptions": []}, "non-empty"),
+    ({"severities": [0]}, "severities must be"),
+    ({"dataset": (np.zeros((3, 28, 28, 1)), np.zeros(2))}, "equally long"),
+    ({"dataset": 5}, "dataset must be"),
+])
+def test_evaluate_corruptions_bad_arguments(kwargs, message, fashion_subset):
+    args = {"model": small_classifier(), "dataset": fashion_subset, "progress": False, **kwargs}
+    with pytest.raises(ValueError, match=message):
+        robustness.evaluate_corruptions(**args)

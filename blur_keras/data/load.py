@@ -6,7 +6,9 @@ import tensorflow as tf
 
 from blur_keras.data.idx_datasets import load_idx_arrays
 from blur_keras.data.specs import get_spec
-from blur_keras.data.transforms import preprocess
+import numpy as np
+
+from blur_keras.data.transforms import preprocess, resize_center_crop
 
 SPLITS = ("train", "test")
 
@@ -129,3 +131,32 @@ def load(name: str, split: str, *, batch_size: int, training: bool,
         num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     ds = ds.batch(batch_size, drop_remainder=training if drop_remainder is None else drop_remainder)
     return ds.prefetch(tf.data.AUTOTUNE)
+
+
+def load_arrays(name: str, split: str, *, data_dir: str | None = None, subset: int | None = None,
+                download: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """uint8 images at the model's input size and int64 labels, as NumPy arrays.
+
+    For corrupting images yourself (`blur_keras.corruptions`) before
+    normalising them. ImageNet images get the evaluation resize (256) and
+    centre crop (224). Everything is held in memory: use `subset` for large sets.
+
+    Args:
+        name, split, data_dir, download: see `load`.
+        subset: only the first `subset` examples.
+
+    Returns:
+        `(images, labels)`.
+    """
+    spec = get_spec(name)
+    ds = source_dataset(name, split, data_dir, download)
+    if subset is not None:
+        ds = ds.take(subset)
+    if spec.augmentation == "imagenet":
+        ds = ds.map(lambda image, label: (tf.cast(tf.round(tf.clip_by_value(
+            resize_center_crop(tf.cast(image, tf.float32)), 0, 255)), tf.uint8), label))
+    pairs = list(ds.batch(1024).as_numpy_iterator())
+    if not pairs:
+        raise ValueError(f"{name} {split} holds no examples.")
+    return (np.concatenate([x for x, _ in pairs]),
+            np.concatenate([y for _, y in pairs]).astype(np.int64))

@@ -31,7 +31,8 @@ def _random_resized_crop(image, seed):
     return tf.image.resize(crop, (IMAGENET_SIZE, IMAGENET_SIZE))
 
 
-def _resize_center_crop(image):
+def resize_center_crop(image):
+    """Resize the shorter side to 256 and crop the centre 224x224 (ImageNet evaluation)."""
     shape = tf.cast(tf.shape(image)[:2], tf.float32)
     scale = IMAGENET_RESIZE / tf.reduce_min(shape)
     resized = tf.image.resize(image, tf.cast(tf.round(shape * scale), tf.int32))
@@ -58,7 +59,7 @@ def preprocess(image, label, seed, spec: DatasetSpec, training: bool):
             image = _random_resized_crop(image, seeds[0])
             image = tf.image.stateless_random_flip_left_right(image, seeds[1])
         else:
-            image = _resize_center_crop(image)
+            image = resize_center_crop(image)
         image = tf.clip_by_value(image, 0, 255)
     elif training:
         pad = 4 if spec.augmentation == "crop_flip" else 2

@@ -1,4 +1,4 @@
-"""Robustness scores: corruption errors relative to a baseline, and perturbation consistency.
+"""Robustness scores from metrics: corruption errors relative to a baseline, consistency.
 
 Corruption protocol (Hendrycks & Dietterich 2019, as used by Park & Kim 2022):
 `CE_c = sum_s Err(s, c) / sum_s Err_baseline(s, c)` over severities s of corruption
@@ -14,8 +14,6 @@ from __future__ import annotations
 from typing import Mapping
 
 import numpy as np
-
-from blur_keras.predict import predict_proba
 
 #: AlexNet on CIFAR-100-C: sums over the 5 severities of (error %, NLL, ECE %).
 ALEXNET_CIFAR100_C: dict[str, tuple[float, float, float]] = {
@@ -35,6 +33,9 @@ ALEXNET_CIFAR100_C: dict[str, tuple[float, float, float]] = {
     "pixelate": (234.37, 12.6465, 110.67),
     "jpeg_compression": (249.13, 13.8661, 122.65),
 }
+
+#: Shipped baselines, by name (`--baseline` of the CLI).
+BASELINES = {"alexnet_cifar100": ALEXNET_CIFAR100_C}
 
 Table = Mapping[str, Mapping[int, Mapping[str, float]]]
 
@@ -128,29 +129,3 @@ def consistency_metrics(probs: np.ndarray, flip_reference: str = "consecutive") 
     flips = ~same if flip_reference == "consecutive" \
         else predictions[:, 1:] != predictions[:, :1]
     return {"cons": float(same.mean()), "cec": float(cec), "flip_rate": float(flips.mean())}
-
-
-def evaluate_consistency(model, sequences: np.ndarray, num_samples: int = 1,
-                         batch_size: int = 128, flip_reference: str = "consecutive"
-                         ) -> dict[str, float]:
-    """`consistency_metrics` of a model's predictive distribution on image sequences.
-
-    Args:
-        model: a model that outputs logits.
-        sequences: `(sequences, frames, height, width, channels)` images, already
-            normalised as the model expects.
-        num_samples: Monte Carlo samples per frame (see `predict_proba`).
-        batch_size: frames per batch.
-        flip_reference: see `consistency_metrics`.
-
-    Returns:
-        `{"cons", "cec", "flip_rate"}`.
-    """
-    sequences = np.asarray(sequences)
-    if sequences.ndim != 5:
-        raise ValueError(f"sequences must have shape (sequences, frames, height, width, "
-                         f"channels); received {sequences.shape}.")
-    count, frames = sequences.shape[:2]
-    probs = predict_proba(model, sequences.reshape((count * frames,) + sequences.shape[2:]),
-                          num_samples=num_samples, batch_size=batch_size)
-    return consistency_metrics(probs.reshape(count, frames, -1), flip_reference)

@@ -1,0 +1,93 @@
+"""Published corruption / perturbation benchmarks: tfds mock data and small generated files."""
+
+import numpy as np
+import pytest
+import tensorflow_datasets as tfds
+
+from blur_keras import corruptions
+from blur_keras.data import (CIFAR10_P_PERTURBATIONS, corrupted_source, flip_reference,
+                             get_spec, load_cifar10_p, load_corrupted)
+
+pytestmark = pytest.mark.tensorflow_only
+
+
+@pytest.mark.parametrize("corruption", corruptions.names(extra=True))
+def test_cifar10_c_every_corruption_through_tfds_mock(corruption):
+    # mock_data rejects unknown config names, so tfds' renamed glass/elastic are checked too.
+    with tfds.testing.mock_data(num_examples=6):
+        x, y = next(iter(load_corrupted("cifar10", corruption, 5, batch_size=4)))
+    assert x.shape == (4, 32, 32, 3) and x.dtype == "float32"
+    assert int(np.max(y)) < 10
+
+
+def test_imagenet_c_is_only_normalised():
+    spec = get_spec("imagenet2012")
+    with tfds.testing.mock_data(num_examples=2):
+        raw, _ = next(iter(corrupted_source("imagenet2012", "glass_blur", 2)))
+        x, _ = next(iter(load_corrupted("imagenet2012", "glass_blur", 2, batch_size=2)))
+    assert raw.shape == (224, 224, 3) and x.shape == (2, 224, 224, 3)
+    expected = (raw.numpy() / 255.0 - np.array(spec.mean)) / np.array(spec.std)
+    np.testing.assert_allclose(x[0].numpy(), expected, rtol=1e-5, atol=1e-5)
+
+
+@pytest.fixture
+def cifar100_c(tmp_path):
+    """A tiny CIFAR-100-C directory: 3 images per severity, pixel value = severity * 10."""
+    images = np.repeat(np.arange(1, 6, dtype=np.uint8) * 10, 3)[:, None, None, None]
+    np.save(tmp_path / "fog.npy", np.broadcast_to(images, (15, 32, 32, 3)).copy())
+    np.save(tmp_path / "labels.npy", np.tile(np.array([4, 50, 99]), 5))
+    return tmp_path
+
+
+def test_cifar100_c_reads_the_severity_rows(cifar100_c):
+    for severity in (1, 3, 5):
+        pairs = list(corrupted_source("cifar100", "fog", severity, str(cifar100_c))
+                     .as_numpy_iterator())
+        assert [int(y) for _, y in pairs] == [4, 50, 99]
+        assert all((x == severity * 10).all() for x, _ in pairs)
+    x, y = next(iter(load_corrupted("cifar100", "fog", 2, batch_size=8,
+                                    data_dir=str(cifar100_c))))
+    assert x.shape == (3, 32, 32, 3)
+
+
+def test_cifar100_c_errors(cifar100_c, tmp_path_factory):
+    with pytest.raises(FileNotFoundError, match="zenodo"):
+        corrupted_source("cifar100", "fog", 1)
+    with pytest.raises(FileNotFoundError, match="snow.npy"):
+        corrupted_source("cifar100", "snow", 1, str(cifar100_c))
+    bad = tmp_path_factory.mktemp("bad")
+    np.save(bad / "fog.npy", np.zeros((10, 32, 32, 3), np.float32))
+    np.save(bad / "labels.npy", np.zeros(10))
+    with pytest.raises(ValueError, match="uint8"):
+        corrupted_source("cifar100", "fog", 1, str(bad))
+
+
+@pytest.mark.parametrize("args, message", [
+    (("mnist", "fog", 1), "No published corrupted version"),
+    (("cifar10", "mist", 1), "Unknown corruption"),
+    (("cifar10", "fog", 6), "severity"),
+])
+def test_bad_arguments(args, message):
+    with pytest.raises(ValueError, match=message):
+        corrupted_source(*args)
+
+
+def test_cifar10_c_missing_is_a_clear_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match="tfds build cifar10_corrupted/frosted_glass_blur_1"):
+        corrupted_source("cifar10", "glass_blur", 1, data_dir=str(tmp_path))
+
+
+def test_cifar10_p(tmp_path):
+    sequences = np.random.default_rng(0).integers(0, 256, (4, 6, 32, 32, 3), dtype=np.uint8)
+    np.save(tmp_path / "rotate.npy", sequences)
+    loaded = load_cifar10_p("rotate", str(tmp_path), subset=3)
+    np.testing.assert_array_equal(loaded, sequences[:3])
+    assert flip_reference("shot_noise") == "first" and flip_reference("rotate") == "consecutive"
+    assert len(CIFAR10_P_PERTURBATIONS) == 14
+    with pytest.raises(FileNotFoundError, match="zenodo"):
+        load_cifar10_p("tilt", str(tmp_path))
+    with pytest.raises(ValueError, match="Unknown CIFAR-10-P perturbation"):
+        load_cifar10_p("wobble", str(tmp_path))
+    np.save(tmp_path / "scale.npy", np.zeros((2, 32, 32, 3), np.uint8))
+    with pytest.raises(ValueError, match="frames >= 2"):
+        load_cifar10_p("scale", str(tmp_path))
