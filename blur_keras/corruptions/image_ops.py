@@ -15,20 +15,39 @@ def gaussian_filter(x: np.ndarray, sigma: float, mode: str = "nearest",
     return ndimage.gaussian_filter(x, sigma=sigmas, mode=mode, truncate=truncate)
 
 
+def linear_zoom_matrix(size: int, factor: float) -> np.ndarray:
+    """`(round(size * factor), size)` weights of `scipy.ndimage.zoom(order=1)` along one axis.
+
+    scipy maps output index o to input coordinate `o (size - 1) / (out - 1)`
+    (corners aligned) and interpolates linearly; as a matrix, a 2-D zoom is
+    `R_rows @ image @ R_cols.T`, much faster than `ndimage.zoom` on a batch.
+    """
+    out = int(round(size * factor))
+    coords = np.arange(out) * ((size - 1) / (out - 1) if out > 1 else 0.0)
+    low = np.clip(np.floor(coords).astype(np.int64), 0, size - 1)
+    high = np.minimum(low + 1, size - 1)
+    frac = coords - low
+    matrix = np.zeros((out, size))
+    np.add.at(matrix, (np.arange(out), low), 1.0 - frac)
+    np.add.at(matrix, (np.arange(out), high), frac)
+    return matrix
+
+
 def clipped_zoom(x: np.ndarray, factor: float) -> np.ndarray:
     """Zoom into the centre of `(batch, height, width, channels)` by `factor` >= 1.
 
     The reference `clipped_zoom`: the centred crop of `ceil(size / factor)`
-    pixels, `scipy.ndimage.zoom(order=1)` by `factor`, then the centred
-    original-size window.
+    pixels, `scipy.ndimage.zoom(order=1)` by `factor` (here as two matrix
+    products, see `linear_zoom_matrix`), then the centred original-size window.
     """
     height, width = x.shape[1:3]
     crop_h, crop_w = math.ceil(height / factor), math.ceil(width / factor)
     top, left = (height - crop_h) // 2, (width - crop_w) // 2
     crop = x[:, top:top + crop_h, left:left + crop_w]
-    zoomed = ndimage.zoom(crop, (1, factor, factor, 1), order=1)
-    trim_h, trim_w = (zoomed.shape[1] - height) // 2, (zoomed.shape[2] - width) // 2
-    return zoomed[:, trim_h:trim_h + height, trim_w:trim_w + width]
+    rows, cols = linear_zoom_matrix(crop_h, factor), linear_zoom_matrix(crop_w, factor)
+    trim_h, trim_w = (len(rows) - height) // 2, (len(cols) - width) // 2
+    rows, cols = rows[trim_h:trim_h + height], cols[trim_w:trim_w + width]
+    return np.einsum("oh,bhwc,pw->bopc", rows, crop, cols, optimize=True)
 
 
 def motion_kernel(radius: float, sigma: float) -> np.ndarray:

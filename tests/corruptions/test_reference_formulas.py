@@ -224,3 +224,16 @@ def test_frost_texture_matches_the_photographs_colour_statistics():
         assert texture.std() > 10
     picked = {int(np.abs(means - t.mean(axis=(0, 1))).max(axis=1).argmin()) for t in textures}
     assert {0, 3, 4} <= picked  # frost2 and frost3 share statistics
+
+
+@pytest.mark.parametrize("factor", [1.0, 1.01, 1.06, 1.13, 1.25, 1.75, 2.25, 4.5])
+def test_clipped_zoom_equals_scipy_zoom(factor):
+    import math
+    from scipy import ndimage
+    x = np.random.default_rng(0).random((2, 32, 30, 3))
+    crop_h, crop_w = math.ceil(32 / factor), math.ceil(30 / factor)
+    top, left = (32 - crop_h) // 2, (30 - crop_w) // 2
+    ref = ndimage.zoom(x[:, top:top + crop_h, left:left + crop_w], (1, factor, factor, 1), order=1)
+    th, tw = (ref.shape[1] - 32) // 2, (ref.shape[2] - 30) // 2
+    np.testing.assert_allclose(image_ops.clipped_zoom(x, factor),
+                               ref[:, th:th + 32, tw:tw + 30], atol=1e-12)
