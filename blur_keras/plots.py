@@ -22,6 +22,17 @@ def _save(fig, path: str | None):
     return fig
 
 
+def _finish_line_plot(fig, axis, xlabel: str, ylabel: str, title: str | None, path: str | None):
+    axis.set_xlabel(xlabel)
+    axis.set_ylabel(ylabel)
+    axis.grid(alpha=0.3)
+    axis.legend(fontsize=8)
+    if title:
+        axis.set_title(title)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
 def reliability_diagram(probs, labels, num_bins: int = 10, title: str | None = None,
                         path: str | None = None):
     """Reliability diagram (accuracy per confidence bin) over a confidence histogram.
@@ -83,14 +94,7 @@ def ensemble_size_curves(results: Mapping[str, Mapping[int, float]], metric: str
     sizes = sorted({n for values in results.values() for n in values})
     axis.set_xticks(sizes)
     axis.set_xticklabels([str(n) for n in sizes])
-    axis.set_xlabel("ensemble size (samples)")
-    axis.set_ylabel(metric)
-    axis.grid(alpha=0.3)
-    axis.legend(fontsize=8)
-    if title:
-        axis.set_title(title)
-    fig.tight_layout()
-    return _save(fig, path)
+    return _finish_line_plot(fig, axis, "ensemble size (samples)", metric, title, path)
 
 
 def image_grid(grid: np.ndarray, row_labels, column_labels, title: str | None = None,
@@ -116,7 +120,8 @@ def image_grid(grid: np.ndarray, row_labels, column_labels, title: str | None = 
     if len(row_labels) != rows or len(column_labels) != columns:
         raise ValueError(f"Expected {rows} row and {columns} column labels; received "
                          f"{len(row_labels)} and {len(column_labels)}.")
-    fig, axes = _figure(rows, columns, (1.1 * columns + 1.2, 1.1 * rows + 0.4), squeeze=False)
+    height = 1.1 * rows + 0.6
+    fig, axes = _figure(rows, columns, (1.1 * columns + 1.2, height), squeeze=False)
     for r in range(rows):
         for c in range(columns):
             axis = axes[r, c]
@@ -132,7 +137,7 @@ def image_grid(grid: np.ndarray, row_labels, column_labels, title: str | None = 
                                 va="center")
     if title:
         fig.suptitle(title)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.5 / height if title else 1))
     return _save(fig, path)
 
 
@@ -202,11 +207,5 @@ def metric_vs_severity(tables: Mapping[str, Mapping[str, Mapping[int, Mapping[st
     for label, table in tables.items():
         _, severities, values = _severity_matrix(table, metric)
         axis.plot(severities, np.nanmean(values, axis=0), marker="o", label=label)
-    axis.set_xlabel("severity")
-    axis.set_ylabel(f"{metric} (mean over corruptions)")
-    axis.grid(alpha=0.3)
-    axis.legend(fontsize=8)
-    if title:
-        axis.set_title(title)
-    fig.tight_layout()
-    return _save(fig, path)
+    return _finish_line_plot(fig, axis, "severity", f"{metric} (mean over corruptions)", title,
+                             path)

@@ -179,9 +179,9 @@ def corrupt_dataset(dataset, name: str, severity: int, seed: int = 0, *,
     import tensorflow as tf
     _check_name(name)
     _check_severity(severity)
-    _seed_sequence(seed)
     if seed is None:
         raise ValueError("corrupt_dataset needs an integer seed (batch k uses (seed, k)).")
+    _seed_sequence(seed)
 
     def apply(index, element):
         if isinstance(element, tuple):

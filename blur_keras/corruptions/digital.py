@@ -51,16 +51,16 @@ def jpeg_compression(x, c, rngs):
     """
     del rngs
 
-    def round_trip(array, mode):
+    def round_trip(array):  # uint8 (H, W, 3) is coded as RGB, (H, W) as greyscale
         buffer = io.BytesIO()
-        Image.fromarray(array, mode=mode).save(buffer, "JPEG", quality=int(c))
+        Image.fromarray(array).save(buffer, "JPEG", quality=int(c))
         return np.asarray(Image.open(buffer), dtype=np.float64)
 
     quantised = np.round(x * 255).astype(np.uint8)
     if x.shape[-1] == 3:
-        out = np.stack([round_trip(image, "RGB") for image in quantised])
+        out = np.stack([round_trip(image) for image in quantised])
     else:
-        out = np.stack([np.stack([round_trip(image[..., k], "L")
+        out = np.stack([np.stack([round_trip(image[..., k])
                                   for k in range(x.shape[-1])], axis=-1)
                         for image in quantised])
     return out / 255.0
@@ -77,7 +77,7 @@ def pixelate(x, c, rngs):
     small = (int(width * c), int(height * c))
 
     def resize(channel):
-        image = Image.fromarray(channel.astype(np.float32), mode="F")
+        image = Image.fromarray(channel.astype(np.float32))  # mode "F"
         return np.asarray(image.resize(small, Image.BOX).resize((width, height), Image.BOX))
 
     return np.stack([np.stack([resize(image[..., k]) for k in range(x.shape[-1])], axis=-1)

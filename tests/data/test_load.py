@@ -90,3 +90,13 @@ def test_specs_hold_reference_normalisation():
     assert DATASETS["cifar10"].mean == (0.4914, 0.4822, 0.4465)
     assert DATASETS["cifar100"].std == (0.2675, 0.2565, 0.2761)
     assert DATASETS["imagenet2012"].test_split == "validation"
+
+
+def test_load_arrays_real_fashion_mnist_and_mock_imagenet():
+    from blur_keras.data import load_arrays
+    images, labels = load_arrays("fashion_mnist", "test", subset=50, download=False)
+    assert images.shape == (50, 28, 28, 1) and images.dtype == np.uint8
+    assert labels.dtype == np.int64 and 0 <= labels.min() and labels.max() < 10
+    with tfds.testing.mock_data(num_examples=2):
+        images, _ = load_arrays("imagenet2012", "test")
+    assert images.shape == (2, 224, 224, 3) and images.dtype == np.uint8
