@@ -21,10 +21,12 @@ test: test-tf test-jax
 test-tf: $(STAMP)
 	TF_CPP_MIN_LOG_LEVEL=2 $(PY) -m pytest -q -p no:cacheprovider -n 2 tests
 
-# The backend-agnostic parts (layers, models, prediction, metrics, plots) again on JAX.
+# The backend-agnostic parts (layers, models, prediction, metrics, plots, corruptions,
+# robustness evaluation) again on JAX.
 test-jax: $(STAMP)
 	KERAS_BACKEND=jax $(PY) -m pytest -q -p no:cacheprovider -m "not tensorflow_only and not exhaustive" \
-		tests/layers tests/models tests/test_predict.py tests/test_metrics.py tests/test_plots.py
+		tests/layers tests/models tests/test_predict.py tests/test_metrics.py tests/test_plots.py \
+		tests/corruptions tests/test_robustness.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
