@@ -237,3 +237,23 @@ def test_clipped_zoom_equals_scipy_zoom(factor):
     th, tw = (ref.shape[1] - 32) // 2, (ref.shape[2] - 30) // 2
     np.testing.assert_allclose(image_ops.clipped_zoom(x, factor),
                                ref[:, th:th + 32, tw:tw + 30], atol=1e-12)
+
+
+def test_glass_blur_vectorised_loop_equals_the_reference_loop():
+    # The reference, per image: for h, w from the far edge inwards, x[h, w] <- x[h + dy, w + dx]
+    # (NumPy's "swap" copies). Our batched loop must do the same with the same offsets.
+    sigma, delta, iterations = parameters.CIFAR["glass_blur"][4]
+    images = np.random.default_rng(0).random((3, 32, 32, 3))
+    ours = blurs.glass_blur(images, (sigma, delta, iterations),
+                            [np.random.default_rng(i) for i in range(3)])
+    for i, image in enumerate(images):
+        blurred = np.floor(np.clip(image_ops.gaussian_filter(image[None], sigma)[0], 0, 1) * 255)
+        blurred /= 255
+        offsets = np.random.default_rng(i).integers(-delta, delta, size=(iterations, 30, 30, 2))
+        for it in range(iterations):
+            for a, h in enumerate(range(32 - delta, delta, -1)):
+                for b, w in enumerate(range(32 - delta, delta, -1)):
+                    dx, dy = offsets[it, a, b]
+                    blurred[h, w] = blurred[h + dy, w + dx]
+        expected = image_ops.gaussian_filter(blurred[None], sigma)[0]
+        np.testing.assert_allclose(ours[i], expected, atol=1e-12)
