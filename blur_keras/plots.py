@@ -177,9 +177,12 @@ def corruption_heatmap(table: Mapping[str, Mapping[int, Mapping[str, float]]],
     axis.set_yticks(range(len(corruptions)))
     axis.set_yticklabels(corruptions, fontsize=8)
     axis.set_xlabel("severity")
+    low, high = np.nanmin(values), np.nanmax(values)
     for (r, c), value in np.ndenumerate(values):
-        if np.isfinite(value):
-            axis.text(c, r, f"{value:.3g}", ha="center", va="center", fontsize=7, color="white")
+        if np.isfinite(value):  # dark text on the bright half of viridis
+            bright = high > low and (value - low) / (high - low) > 0.6
+            axis.text(c, r, f"{value:.3g}", ha="center", va="center", fontsize=7,
+                      color="black" if bright else "white")
     fig.colorbar(image, ax=axis, label=metric)
     if title:
         axis.set_title(title)
