@@ -8,13 +8,21 @@ differences. Those libraries are not dependencies of blur_keras; to rerun:
     apt-get install libmagickwand-6.q16-6
     pip install --no-deps --target /tmp/ref opencv-python-headless scikit-image lazy_loader \
         imageio tifffile networkx Wand
-    PYTHONPATH=/tmp/ref python -m benchmarks.reference_parity
+    pip download --no-deps imagecorruptions==1.1.2 -d /tmp/ic   # only for the frost photographs
+    unzip -o /tmp/ic/imagecorruptions-1.1.2-py3-none-any.whl -d /tmp/ic
+    PYTHONPATH=/tmp/ref python -m benchmarks.reference_parity \
+        --frost_dir=/tmp/ic/imagecorruptions/frost
 """
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
-from absl import app
+from absl import app, flags
+
+FLAGS = flags.FLAGS
+flags.DEFINE_string("frost_dir", None, "Directory of frost1.png ... frost5.jpg (optional).")
 
 
 def _report(name: str, difference: float, unit: str) -> None:
@@ -122,6 +130,31 @@ def check_affine(rng) -> None:
     _report("elastic affine step vs cv2.warpAffine (reflect-101)", worst, "(max abs, [0, 1] image)")
 
 
+def _texture_statistics(crops) -> str:
+    crops = np.asarray(crops, dtype=np.float64)
+    mean = crops.mean(axis=(1, 2, 3)).mean()
+    std = crops.std(axis=(1, 2, 3)).mean()
+    gradient = np.abs(np.diff(crops, axis=2)).mean()
+    return f"mean {mean:6.1f}  std within crop {std:5.1f}  mean |horizontal step| {gradient:5.1f}"
+
+
+def check_frost(rng) -> None:
+    """32x32 crops of the photographs (x0.2, as make_cifar_c.py) against our textures."""
+    import cv2
+    from blur_keras.corruptions import frost_texture
+    files = ("frost1.png", "frost2.png", "frost3.png", "frost4.jpg", "frost5.jpg")
+    photos = [cv2.resize(cv2.imread(os.path.join(FLAGS.frost_dir, name)), (0, 0), fx=0.2, fy=0.2)
+              [..., ::-1] for name in files]
+    crops = []
+    for _ in range(500):
+        photo = photos[rng.integers(5)]
+        top, left = rng.integers(0, photo.shape[0] - 32), rng.integers(0, photo.shape[1] - 32)
+        crops.append(photo[top:top + 32, left:left + 32])
+    ours = [frost_texture(32, 32, 0.2, np.random.default_rng(i)) for i in range(500)]
+    print(f"{'frost, 500 32x32 crops of the photographs:':<58} {_texture_statistics(crops)}")
+    print(f"{'frost, 500 procedural 32x32 textures:':<58} {_texture_statistics(ours)}")
+
+
 def main(argv) -> None:
     del argv
     rng = np.random.default_rng(0)
@@ -130,6 +163,8 @@ def main(argv) -> None:
     check_motion_blur(rng)
     check_spatter_steps(rng)
     check_affine(rng)
+    if FLAGS.frost_dir:
+        check_frost(rng)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,15 @@ def test_cifar10_c_every_corruption_through_tfds_mock(corruption):
     assert int(np.max(y)) < 10
 
 
+@pytest.mark.parametrize("name", ["cifar10", "imagenet2012"])
+def test_every_corruption_and_severity_is_a_tfds_config(name):
+    from blur_keras.data.corrupted import TFDS_CORRUPTED
+    builder, _, renamed = TFDS_CORRUPTED[name]
+    configs = {c.name for c in tfds.builder_cls(builder).BUILDER_CONFIGS}
+    wanted = {f"{renamed.get(c, c)}_{s}" for c in corruptions.names(extra=True) for s in range(1, 6)}
+    assert wanted == configs  # all 95 configs, nothing left out
+
+
 def test_imagenet_c_is_only_normalised():
     spec = get_spec("imagenet2012")
     with tfds.testing.mock_data(num_examples=2):
