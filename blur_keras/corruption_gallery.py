@@ -39,7 +39,7 @@ def gallery_grid(image: np.ndarray, seed: int = 0) -> tuple[np.ndarray, tuple[st
 
 def main(argv) -> None:
     del argv
-    from blur_keras import plots
+    from blur_keras import corruptions, plots
     from blur_keras.data import load_idx_arrays
     try:
         images, labels = load_idx_arrays(FLAGS.dataset, "test", FLAGS.data_dir)
@@ -50,7 +50,7 @@ def main(argv) -> None:
         print(f"error: --index must be in [0, {len(images)}); got {FLAGS.index}.", file=sys.stderr)
         sys.exit(2)
     grid, names = gallery_grid(images[FLAGS.index].astype(np.float32) / 255.0, FLAGS.seed)
-    plots.image_grid(grid, names, [f"severity {s}" for s in range(1, 6)],
+    plots.image_grid(grid, names, [f"severity {s}" for s in corruptions.SEVERITIES],
                      title=f"{FLAGS.dataset} test image {FLAGS.index} (label "
                            f"{labels[FLAGS.index]}), seed {FLAGS.seed}", path=FLAGS.output)
     print(f"Wrote {FLAGS.output}")

@@ -93,7 +93,7 @@ def evaluate_ensemble_sizes(model: keras.Model, dataset: Iterable,
                               verbose=1 if progress else 0, unit_name="batch")
     parts: dict[int, list[np.ndarray]] = {n: [] for n in sizes}
     labels = []
-    for step, (images, batch_labels) in enumerate(_numpy_batches(dataset), start=1):
+    for step, (images, batch_labels) in enumerate(numpy_batches(dataset), start=1):
         _, samples = predict_proba(model, images, num_samples=sizes[-1],
                                    batch_size=len(images), return_samples=True)
         cumulative = np.cumsum(samples.astype(np.float64), axis=0)
@@ -109,7 +109,8 @@ def evaluate_ensemble_sizes(model: keras.Model, dataset: Iterable,
     return results, probs, labels
 
 
-def _numpy_batches(dataset):
+def numpy_batches(dataset):
+    """Batches as NumPy: a `tf.data.Dataset` through `as_numpy_iterator`, else as iterated."""
     if hasattr(dataset, "as_numpy_iterator"):
         yield from dataset.as_numpy_iterator()
     else:

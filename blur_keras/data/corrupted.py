@@ -13,11 +13,11 @@ import os
 import numpy as np
 import tensorflow as tf
 
+from blur_keras.corruptions import SEVERITIES
 from blur_keras.corruptions import names as corruption_names
 from blur_keras.data.specs import get_spec
 from blur_keras.data.transforms import normalize
 
-SEVERITIES = (1, 2, 3, 4, 5)
 #: tfds builder, split and renamed corruptions of the published sets in tfds.
 TFDS_CORRUPTED = {
     "cifar10": ("cifar10_corrupted", "test",

@@ -90,16 +90,14 @@ def _consistency(model, spec, clean):
     for name in FLAGS.perturbations:
         if FLAGS.cifar10_p_dir:
             sequences = data.load_cifar10_p(name, FLAGS.cifar10_p_dir, FLAGS.subset)
-            reference = data.flip_reference(name)
         else:
             images = clean[0] if clean is not None else data.load_arrays(
                 FLAGS.dataset, "test", data_dir=FLAGS.data_dir, subset=FLAGS.subset,
                 download=FLAGS.download)[0]
             sequences = perturbations.sequences(images.astype("float32") / 255.0, name,
                                                 FLAGS.frames, seed=FLAGS.seed)
-            reference = "first" if name == "gaussian_noise" else "consecutive"
-        results[name] = robustness.evaluate_consistency(
-            model, sequences, FLAGS.num_samples, FLAGS.batch_size, reference,
+        results[name] = robustness.evaluate_consistency(  # noise sequences vs their first frame
+            model, sequences, FLAGS.num_samples, FLAGS.batch_size, data.flip_reference(name),
             normalization=(spec.mean, spec.std))
         print(f"{name:>18}: " + " ".join(f"{k} {v:.4f}" for k, v in results[name].items()))
     return results

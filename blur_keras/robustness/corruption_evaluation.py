@@ -11,6 +11,7 @@ import numpy as np
 
 from blur_keras import corruptions as corruption_lib
 from blur_keras import metrics, plots
+from blur_keras.evaluation import numpy_batches
 from blur_keras.predict import predict_proba
 from blur_keras.robustness.consistency import normalize_images
 from blur_keras.robustness.scores import BASELINES, relative_corruption_scores, severity_sums
@@ -53,15 +54,8 @@ def _generated_batches(images: np.ndarray, labels: np.ndarray, normalization, ba
     return batches
 
 
-def _numpy_batches(batches: Iterable):
-    if hasattr(batches, "as_numpy_iterator"):
-        yield from batches.as_numpy_iterator()
-    else:
-        yield from batches
-
-
 def evaluate_corruptions(model, dataset, corruptions: Sequence[str] | None = None,
-                         severities: Sequence[int] = (1, 2, 3, 4, 5), num_samples: int = 1, *,
+                         severities: Sequence[int] = corruption_lib.SEVERITIES, num_samples: int = 1, *,
                          normalization=None, baseline=None, batch_size: int = 256,
                          seed: int = 0, num_bins: int = 10, progress: bool = True) -> dict:
     """NLL, accuracy and ECE (and the rest of `metrics.summary`) per corruption and severity.
@@ -103,7 +97,7 @@ def evaluate_corruptions(model, dataset, corruptions: Sequence[str] | None = Non
     if unknown or not corruptions:
         raise ValueError(f"corruptions must be a non-empty subset of {list(known)}; "
                          f"unknown: {unknown}.")
-    if not severities or any(isinstance(s, bool) or s not in (1, 2, 3, 4, 5) for s in severities):
+    if not severities or any(isinstance(s, bool) or s not in corruption_lib.SEVERITIES for s in severities):
         raise ValueError(f"severities must be integers from 1 to 5; received {severities!r}.")
     baseline_sums = _baseline_sums(baseline)
     if callable(dataset):
@@ -124,7 +118,7 @@ def evaluate_corruptions(model, dataset, corruptions: Sequence[str] | None = Non
         table[corruption] = {}
         for severity in severities:
             probs, truth = [], []
-            for x, y in _numpy_batches(batches(corruption, severity)):
+            for x, y in numpy_batches(batches(corruption, severity)):
                 probs.append(predict_proba(model, x, num_samples=num_samples,
                                            batch_size=batch_size))
                 truth.append(np.asarray(y).reshape(-1))
