@@ -77,4 +77,6 @@ def test_multi_worker_two_processes_end_with_identical_weights(tmp_path):
     assert report["replicas"] == 2 and report["steps"] == 2
     a = h5_arrays(tmp_path / "workers" / "worker_0" / "model.weights.h5")
     b = h5_arrays(tmp_path / "workers" / "worker_1" / "model.weights.h5")
-    assert a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
+    assert a.keys() == b.keys()
+    differing = {k: float(np.max(np.abs(a[k] - b[k]))) for k in a if not np.array_equal(a[k], b[k])}
+    assert not differing, f"max |worker 0 - worker 1| per weight: {differing}"
