@@ -78,6 +78,13 @@ def stage_set(stages: Iterable[int] | None, num_stages: int, default: Iterable[i
     return stages
 
 
+def check_width(width: int) -> None:
+    """Validates a builder's `width` (channels of its first stage)."""
+    if isinstance(width, bool) or not isinstance(width, int) or width < 1:
+        raise ValueError(f"width must be a positive integer (channels of the first stage); "
+                         f"received {width!r}.")
+
+
 def check_common(num_classes: int, input_shape, mc_dropout: float, head: str) -> None:
     """Validates the arguments every builder takes."""
     if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:

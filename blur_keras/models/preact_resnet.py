@@ -10,8 +10,8 @@ from blur_keras.models.components import (
     LayerFactory, SeedSequence, add_mc_dropout, batch_norm, conv, relu)
 from blur_keras.models.heads import classifier_head
 from blur_keras.models.options import (
-    STEMS, check_choice, check_common, smoothing_factory, stage_set)
-from blur_keras.models.resnet import RESNET_STAGES, STAGE_PLANES, resnet_stem
+    STEMS, check_choice, check_common, check_width, smoothing_factory, stage_set)
+from blur_keras.models.resnet import RESNET_STAGES, REFERENCE_WIDTH, resnet_stem, stage_planes
 
 
 def _preact(x, name):
@@ -53,7 +53,7 @@ PREACT_BLOCKS = {"basic": preact_basic_block, "bottleneck": preact_bottleneck_bl
 def preact_resnet(depth: int = 18, num_classes: int = 10, input_shape: tuple = (32, 32, 3),
                   stem: str = "cifar", mc_dropout: float = 0.0, smoothing: Any = None,
                   smoothing_stages: Iterable[int] | None = None, head: str = "gap",
-                  mc_dropout_seed: int | None = None,
+                  width: int = REFERENCE_WIDTH, mc_dropout_seed: int | None = None,
                   layer_factory: LayerFactory | None = None, name: str | None = None
                   ) -> keras.Model:
     """Pre-activation ResNet; head BN-ReLU-pool-Dense.
@@ -72,6 +72,7 @@ def preact_resnet(depth: int = 18, num_classes: int = 10, input_shape: tuple = (
         smoothing: as in `resnet`.
         smoothing_stages: 1-based stages followed by smoothing (default 1-3).
         head: `"gap"`, `"mlp"`, `"gmp"` or `"gmedp"`.
+        width: channels of the stem and the first stage (reference 64).
         mc_dropout_seed: base seed of the MC dropout layers.
         layer_factory: makes the convolutions and dense layers.
         name: model name.
@@ -85,6 +86,7 @@ def preact_resnet(depth: int = 18, num_classes: int = 10, input_shape: tuple = (
             f"{sorted(RESNET_STAGES)}.")
     check_common(num_classes, input_shape, mc_dropout, head)
     check_choice("stem", stem, STEMS)
+    check_width(width)
     block_type, stage_blocks = RESNET_STAGES[depth]
     factory = layer_factory or LayerFactory()
     smooth = smoothing_factory(smoothing)
@@ -93,8 +95,8 @@ def preact_resnet(depth: int = 18, num_classes: int = 10, input_shape: tuple = (
     block = PREACT_BLOCKS[block_type]
 
     inputs = keras.Input(input_shape, name="image")
-    x = resnet_stem(inputs, stem, factory, batchnorm=False)
-    for s, (planes, blocks) in enumerate(zip(STAGE_PLANES, stage_blocks), start=1):
+    x = resnet_stem(inputs, stem, factory, batchnorm=False, filters=width)
+    for s, (planes, blocks) in enumerate(zip(stage_planes(width), stage_blocks), start=1):
         for b in range(1, blocks + 1):
             strides = 2 if s > 1 and b == 1 else 1
             x = block(x, planes, strides, mc_dropout, seeds, factory, f"stage{s}_block{b}")

@@ -10,7 +10,7 @@ from blur_keras.models.components import (
     LayerFactory, SeedSequence, add_mc_dropout, batch_norm, conv, max_pool, relu)
 from blur_keras.models.heads import classifier_head
 from blur_keras.models.options import (
-    STEMS, check_choice, check_common, smoothing_factory, stage_set)
+    STEMS, check_choice, check_common, check_width, smoothing_factory, stage_set)
 
 #: depth -> (block type, blocks per stage)
 RESNET_STAGES = {
@@ -20,15 +20,22 @@ RESNET_STAGES = {
     101: ("bottleneck", (3, 4, 23, 3)),
     152: ("bottleneck", (3, 8, 36, 3)),
 }
-STAGE_PLANES = (64, 128, 256, 512)
+#: The reference width: channels of the stem and the first stage.
+REFERENCE_WIDTH = 64
 
 
-def resnet_stem(x, kind: str, factory: LayerFactory, batchnorm: bool = True):
+def stage_planes(width: int) -> tuple[int, int, int, int]:
+    """Planes of the 4 stages for a first-stage `width` (reference: 64, 128, 256, 512)."""
+    return tuple(width * 2 ** i for i in range(4))
+
+
+def resnet_stem(x, kind: str, factory: LayerFactory, batchnorm: bool = True,
+                filters: int = REFERENCE_WIDTH):
     """CIFAR stem (3x3 conv, stride 1) or ImageNet stem (7x7/2 conv, 3x3/2 max pool)."""
     if kind == "cifar":
-        x = conv(x, factory, 64, 3, name="stem_conv")
+        x = conv(x, factory, filters, 3, name="stem_conv")
         return relu(batch_norm(x, "stem_bn"), "stem_relu") if batchnorm else x
-    x = conv(x, factory, 64, 7, strides=2, name="stem_conv")
+    x = conv(x, factory, filters, 7, strides=2, name="stem_conv")
     x = relu(batch_norm(x, "stem_bn"), "stem_relu")
     return max_pool(x, 3, 2, padding=1, name="stem_pool")
 
@@ -72,7 +79,8 @@ BLOCKS = {"basic": basic_block, "bottleneck": bottleneck_block}
 def resnet(depth: int = 18, num_classes: int = 10, input_shape: tuple = (32, 32, 3),
            stem: str = "cifar", mc_dropout: float = 0.0, smoothing: Any = None,
            smoothing_stages: Iterable[int] | None = None, head: str = "gap",
-           groups: int = 1, width_per_group: int = 64, mc_dropout_seed: int | None = None,
+           groups: int = 1, width_per_group: int = 64, width: int = REFERENCE_WIDTH,
+           mc_dropout_seed: int | None = None,
            layer_factory: LayerFactory | None = None, name: str | None = None
            ) -> keras.Model:
     """ResNet (and, through `groups`/`width_per_group`, ResNeXt and Wide-ResNet).
@@ -94,6 +102,8 @@ def resnet(depth: int = 18, num_classes: int = 10, input_shape: tuple = (32, 32,
         groups: groups of the bottleneck 3x3 convolution (ResNeXt cardinality).
         width_per_group: bottleneck width per group (64 for ResNet, 128 for
             Wide-ResNet-x2, 4 or 8 for ResNeXt).
+        width: channels of the stem and the first stage (reference 64); the
+            later stages double it, so `width=16` is a quarter-width network.
         mc_dropout_seed: base seed of the MC dropout layers (layer i gets seed + i).
         layer_factory: makes the convolutions and dense layers.
         name: model name; defaults to the reference name.
@@ -111,6 +121,7 @@ def resnet(depth: int = 18, num_classes: int = 10, input_shape: tuple = (32, 32,
         raise ValueError(f"Unsupported ResNet depth {depth!r}: expected one of {sorted(RESNET_STAGES)}.")
     check_common(num_classes, input_shape, mc_dropout, head)
     check_choice("stem", stem, STEMS)
+    check_width(width)
     block_type, stage_blocks = RESNET_STAGES[depth]
     if block_type == "basic" and (groups != 1 or width_per_group != 64):
         raise ValueError(f"ResNet-{depth} has basic blocks, which take no groups/width_per_group.")
@@ -121,8 +132,8 @@ def resnet(depth: int = 18, num_classes: int = 10, input_shape: tuple = (32, 32,
     block = BLOCKS[block_type]
 
     inputs = keras.Input(input_shape, name="image")
-    x = resnet_stem(inputs, stem, factory)
-    for s, (planes, blocks) in enumerate(zip(STAGE_PLANES, stage_blocks), start=1):
+    x = resnet_stem(inputs, stem, factory, filters=width)
+    for s, (planes, blocks) in enumerate(zip(stage_planes(width), stage_blocks), start=1):
         for b in range(1, blocks + 1):
             strides = 2 if s > 1 and b == 1 else 1
             x = block(x, planes, strides, mc_dropout, seeds, factory, f"stage{s}_block{b}",
