@@ -18,18 +18,22 @@ from blur_keras.predict import predict_proba
 STOCHASTIC_ENSEMBLE_SIZES = (1, 2, 3, 4, 5, 10, 20, 50)
 
 
-def load_model(model: str, weights: str | None, dataset: str):
+def load_model(model: str, weights: str | None, dataset: str,
+               model_args: dict | None = None):
     """A registry model with weights, or a `.keras` file; clear `ValueError`s otherwise.
 
     Args:
         model: a registry name (see `blur_keras.models.names()`) or a `.keras` path.
         weights: a `.weights.h5` file for a registry name.
-        dataset: the dataset the model was trained on (classes and input shape).
+        dataset: the dataset the model was trained on: its protocol (classes,
+            input shape, stem) builds the registry model.
+        model_args: builder arguments the model was trained with (e.g.
+            `{"width": 16}`), for a registry name.
 
     Returns:
         The Keras model.
     """
-    from blur_keras import models
+    from blur_keras import protocol
     from blur_keras.data import get_spec
     if model.endswith(".keras"):
         if weights:
@@ -38,7 +42,7 @@ def load_model(model: str, weights: str | None, dataset: str):
             raise ValueError(f"Model file not found: {model}")
         return keras.saving.load_model(model)
     spec = get_spec(dataset)
-    built = models.get(model, num_classes=spec.num_classes, input_shape=spec.image_shape)
+    built = protocol.build_model(model, dataset, model_args)
     if weights is None:
         raise ValueError(f"--weights is required with the registry name {model!r} "
                          "(an untrained model would be evaluated).")

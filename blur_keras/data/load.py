@@ -70,7 +70,8 @@ def source_dataset(name: str, split: str, data_dir: str | None = None,
 
 def load(name: str, split: str, *, batch_size: int, training: bool,
          data_dir: str | None = None, seed: int | None = None, subset: int | None = None,
-         download: bool = True, drop_remainder: bool | None = None) -> tf.data.Dataset:
+         download: bool = True, drop_remainder: bool | None = None,
+         epochs: int | None = None, initial_epoch: int = 0) -> tf.data.Dataset:
     """A batched, prefetched dataset of `(float32 image, int32 label)` ready for `fit`.
 
     Images are normalised with the reference per-channel mean/std of the
@@ -79,6 +80,13 @@ def load(name: str, split: str, *, batch_size: int, training: bool,
     horizontal flip; ImageNet: random-resized crop 224 + flip, test: resize
     256 + centre crop 224). Augmentation is stateless: the same `seed` gives
     the same batches.
+
+    With `epochs`, the training dataset holds epochs `initial_epoch` to
+    `epochs - 1` back to back, and the order and augmentation of epoch `e`
+    are a function of `(seed, e)` alone: a run resumed at epoch `e` sees the
+    same batches as the uninterrupted run (fit it with `steps_per_epoch` and
+    `initial_epoch`). Without `epochs` it is one epoch, reshuffled each time
+    it is iterated.
 
     For `tf.distribute`, pass the *global* batch size and distribute with
     `strategy.experimental_distribute_dataset(ds)` (the pipeline is sharded
@@ -94,43 +102,126 @@ def load(name: str, split: str, *, batch_size: int, training: bool,
         subset: use only the first `subset` examples (quick runs and tests).
         download: allow tfds to download.
         drop_remainder: drop the last partial batch; defaults to `training`.
+        epochs: with `training=True`, the number of the epoch after the last
+            one the dataset holds (see above).
+        initial_epoch: the first epoch the dataset holds (with `epochs`).
 
     Returns:
         A `tf.data.Dataset`.
 
     Raises:
-        ValueError: bad arguments, or an empty dataset.
+        ValueError: bad arguments, or a dataset that would hold no batch.
         FileNotFoundError: the data cannot be found or downloaded.
 
     Example:
 
     >>> ds = load("fashion_mnist", "train", batch_size=128, training=True, seed=0)
     >>> model.fit(ds, epochs=1)
+    >>> resumable = load("fashion_mnist", "train", batch_size=128, training=True, seed=0,
+    ...                  epochs=10, initial_epoch=4)     # epochs 4..9
+    >>> model.fit(resumable, epochs=10, initial_epoch=4, steps_per_epoch=468)
     """
     spec = get_spec(name)
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer; received {batch_size!r}.")
-    if subset is not None and (isinstance(subset, bool) or not isinstance(subset, int)
-                               or subset < 1):
-        raise ValueError(f"subset must be a positive integer or None; received {subset!r}.")
+    _check_positive("batch_size", batch_size)
+    if subset is not None:
+        _check_positive("subset", subset)
+    if epochs is not None:
+        if not training:
+            raise ValueError("epochs is for training datasets (training=True).")
+        _check_positive("epochs", epochs)
+        if isinstance(initial_epoch, bool) or not isinstance(initial_epoch, int) \
+                or not 0 <= initial_epoch <= epochs:
+            raise ValueError(f"initial_epoch must be an integer in [0, epochs={epochs}]; "
+                             f"received {initial_epoch!r}.")
     ds = source_dataset(name, split, data_dir, download)
     if subset is not None:
         ds = ds.take(subset)
     cardinality = int(ds.cardinality())
     if cardinality == 0:
         raise ValueError(f"{name} {split} holds no examples.")
+    drop = training if drop_remainder is None else drop_remainder
+    if drop and 0 < cardinality < batch_size:
+        raise ValueError(
+            f"{name} {split} has {cardinality} examples{' (subset)' if subset else ''}, fewer than "
+            f"one batch of {batch_size}: with drop_remainder the dataset would be empty. Use a "
+            f"smaller batch_size or a larger subset.")
     seed = 0 if seed is None else int(seed)
-    if training:
-        if spec.augmentation != "imagenet":
-            ds = ds.cache()
-        buffer = cardinality if 0 < cardinality <= 60_000 else 10_000
-        ds = ds.shuffle(buffer, seed=seed, reshuffle_each_iteration=True)
+    if not training:
+        return _batched(_preprocessed(ds, spec, False, _index_seeds(seed, 0)), batch_size, drop)
+    if epochs is not None:
+        return _epochs(ds, spec, seed, batch_size, drop, initial_epoch, epochs)
+    if spec.augmentation != "imagenet":
+        ds = ds.cache()
+    shuffled = ds.shuffle(_buffer(cardinality), seed=seed, reshuffle_each_iteration=True)
     seeds = tf.data.Dataset.random(seed=seed).batch(2)
-    ds = tf.data.Dataset.zip((ds, seeds)).map(
+    return _batched(_preprocessed(shuffled, spec, True, seeds), batch_size, drop)
+
+
+def _buffer(cardinality: int) -> int:
+    return cardinality if 0 < cardinality <= 60_000 else 10_000
+
+
+def epoch_seed(seed: int, epoch) -> tf.Tensor:
+    """The seed of one epoch's order and augmentation: a function of `(seed, epoch)` alone."""
+    return tf.cast(seed, tf.int64) * 1_000_003 + tf.cast(epoch, tf.int64)
+
+
+def _epochs(ds, spec, seed: int, batch_size: int, drop: bool, initial_epoch: int,
+            epochs: int) -> tf.data.Dataset:
+    """Epochs `initial_epoch..epochs-1`, each ordered and augmented from `(seed, epoch)`.
+
+    Datasets that fit in memory (all but ImageNet) are held as tensors and
+    each epoch is a stateless permutation of them; ImageNet epochs are
+    shuffle buffers seeded per epoch, concatenated.
+    """
+    def batched(examples, epoch):
+        examples = _preprocessed(examples, spec, True, _index_seeds(seed, epoch))
+        return examples.batch(batch_size, drop_remainder=drop)
+
+    if spec.augmentation == "imagenet":
+        parts = [batched(ds.shuffle(10_000, seed=int(epoch_seed(seed, e)),
+                                    reshuffle_each_iteration=False), e)
+                 for e in range(initial_epoch, epochs)]
+        if not parts:
+            return ds.take(0).batch(batch_size)
+        combined = parts[0]
+        for part in parts[1:]:
+            combined = combined.concatenate(part)
+        return combined.prefetch(tf.data.AUTOTUNE)
+    images, labels = [tf.concat(parts, 0) for parts in zip(*ds.batch(8192))]
+    count = int(labels.shape[0])
+
+    def one_epoch(epoch):
+        order = tf.random.experimental.stateless_shuffle(
+            tf.range(count, dtype=tf.int64),
+            seed=tf.stack([tf.constant(seed, tf.int64), tf.cast(epoch, tf.int64)]))
+        examples = tf.data.Dataset.from_tensor_slices(order).map(
+            lambda i: (tf.gather(images, i), tf.gather(labels, i)))
+        return batched(examples, epoch)
+
+    return tf.data.Dataset.range(initial_epoch, epochs).flat_map(one_epoch).prefetch(
+        tf.data.AUTOTUNE)
+
+
+def _index_seeds(seed: int, epoch) -> tf.data.Dataset:
+    """Stateless `(2,)` augmentation seeds `(seed-and-epoch, index)`, one per example."""
+    return tf.data.Dataset.range(tf.int64.max).map(
+        lambda index: tf.stack([epoch_seed(seed, epoch), index]))
+
+
+def _preprocessed(ds, spec, training: bool, seeds: tf.data.Dataset) -> tf.data.Dataset:
+    return tf.data.Dataset.zip((ds, seeds)).map(
         lambda example, s: preprocess(example[0], example[1], s, spec, training),
         num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-    ds = ds.batch(batch_size, drop_remainder=training if drop_remainder is None else drop_remainder)
-    return ds.prefetch(tf.data.AUTOTUNE)
+
+
+def _batched(ds: tf.data.Dataset, batch_size: int, drop: bool) -> tf.data.Dataset:
+    return ds.batch(batch_size, drop_remainder=drop).prefetch(tf.data.AUTOTUNE)
+
+
+def _check_positive(name: str, value) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a positive integer; received {value!r}.")
 
 
 def load_arrays(name: str, split: str, *, data_dir: str | None = None, subset: int | None = None,

@@ -20,6 +20,11 @@ class DatasetSpec:
             224 + flip; test: resize 256, centre crop 224).
         test_split: the tfds split used as test set.
         offline_idx: readable from MNIST-style IDX files without tfds.
+        stem: the reference protocol's model stem, `"cifar"` (3x3 conv,
+            stride 1) or `"imagenet"` (7x7/2 conv + max pool); it also picks
+            the family's MC dropout rate of that protocol (e.g. 30% vs 5%).
+        label_names: the class names by label, where they are short enough to
+            carry here (None otherwise).
     """
 
     num_classes: int
@@ -30,21 +35,28 @@ class DatasetSpec:
     augmentation: str
     test_split: str = "test"
     offline_idx: bool = False
+    stem: str = "cifar"
+    label_names: tuple[str, ...] | None = None
 
 
 DATASETS: dict[str, DatasetSpec] = {
     "cifar10": DatasetSpec(10, (32, 32, 3), (0.4914, 0.4822, 0.4465), (0.2023, 0.1994, 0.2010),
-                           50_000, "crop_flip"),
+                           50_000, "crop_flip",
+                           label_names=("airplane", "automobile", "bird", "cat", "deer", "dog",
+                                        "frog", "horse", "ship", "truck")),
     "cifar100": DatasetSpec(100, (32, 32, 3), (0.5071, 0.4867, 0.4408),
                             (0.2675, 0.2565, 0.2761), 50_000, "crop_flip"),
     "imagenet2012": DatasetSpec(1000, (224, 224, 3), (0.485, 0.456, 0.406),
                                 (0.229, 0.224, 0.225), 1_281_167, "imagenet",
-                                test_split="validation"),
+                                test_split="validation", stem="imagenet"),
     # Fashion-MNIST / MNIST statistics of their training sets.
     "fashion_mnist": DatasetSpec(10, (28, 28, 1), (0.2860,), (0.3530,), 60_000,
-                                 "crop_flip_small", offline_idx=True),
+                                 "crop_flip_small", offline_idx=True,
+                                 label_names=("T-shirt/top", "Trouser", "Pullover", "Dress",
+                                              "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
+                                              "Ankle boot")),
     "mnist": DatasetSpec(10, (28, 28, 1), (0.1307,), (0.3081,), 60_000, "crop",
-                         offline_idx=True),
+                         offline_idx=True, label_names=tuple(str(d) for d in range(10))),
 }
 
 

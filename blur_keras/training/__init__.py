@@ -1,17 +1,31 @@
-"""Training: the paper's recipe as an API (`train(TrainConfig(...))`) and its parts."""
+"""Training: the paper's recipe as an API (`train(TrainConfig(...))`) and its parts.
 
-from blur_keras.training.callbacks import AtomicBackupAndRestore, LearningRateLogger
-from blur_keras.training.config import PRECISIONS, SCHEDULES, TrainConfig
-from blur_keras.training.losses import SparseCrossentropy
-from blur_keras.training.optimizers import TorchSGD
-from blur_keras.training.recipes import RECIPES, Recipe, scaled_learning_rate
-from blur_keras.training.schedules import WarmupCosine, WarmupMultiStep
-from blur_keras.training.strategy import STRATEGIES, configure_cpu_devices, make_strategy
-from blur_keras.training.trainer import synchronize_batch_norm, train
+The names are imported on first use, so `python -m blur_keras.training` can
+configure TensorFlow's logging before TensorFlow is imported.
+"""
 
-__all__ = [
-    "AtomicBackupAndRestore", "configure_cpu_devices", "LearningRateLogger", "make_strategy",
-    "PRECISIONS", "RECIPES", "Recipe", "scaled_learning_rate", "SCHEDULES", "SparseCrossentropy",
-    "STRATEGIES", "synchronize_batch_norm", "TorchSGD", "train", "TrainConfig", "WarmupCosine",
-    "WarmupMultiStep",
-]
+import importlib
+
+_EXPORTS = {
+    "AtomicBackupAndRestore": "callbacks", "LearningRateLogger": "callbacks",
+    "StopOnNonFiniteLoss": "callbacks",
+    "PRECISIONS": "config", "SCHEDULES": "config", "TrainConfig": "config",
+    "SparseCrossentropy": "losses", "TorchSGD": "optimizers",
+    "RECIPES": "recipes", "Recipe": "recipes", "scaled_learning_rate": "recipes",
+    "WarmupCosine": "schedules", "WarmupMultiStep": "schedules",
+    "STRATEGIES": "strategy", "configure_cpu_devices": "strategy", "make_strategy": "strategy",
+    "TrainingDiverged": "trainer", "synchronize_batch_norm": "trainer", "train": "trainer",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module = importlib.import_module(f"{__name__}.{_EXPORTS[name]}")
+    return getattr(module, name)
+
+
+def __dir__():
+    return __all__

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from typing import Any
 
 from blur_keras.data import get_spec
 from blur_keras.models import parse
-from blur_keras.training.recipes import RECIPES
+from blur_keras.protocol import check_model_args
+from blur_keras.training.recipes import RECIPES, Recipe
 from blur_keras.training.strategy import STRATEGIES
 
 SCHEDULES = ("multistep", "cosine")
@@ -22,10 +24,19 @@ class TrainConfig:
         model: registry name, e.g. `resnet_mcdo_smoothing_18`.
         dataset: `cifar10`, `cifar100`, `imagenet2012`, `fashion_mnist`, `mnist`.
         model_dir: where backups, logs and outputs go.
-        epochs, batch_size: length and global batch size.
+        model_args: builder arguments that override the dataset protocol's
+            (e.g. `{"width": 16, "smoothing": {"padding": "same"}}`), checked
+            against the builder's signature.
+        epochs: scheduled epochs; the run takes `warmup_epochs + epochs`
+            epochs (the reference: 1 + 200 on CIFAR).
+        batch_size: global batch size.
         lr: learning rate per 128 examples; the run uses `lr * batch_size / 128`.
         schedule: `multistep` (warm-up, x`gamma` at `milestones`) or `cosine`.
-        warmup_epochs, milestones, gamma: schedule details.
+        warmup_epochs: linear warm-up epochs before the scheduled ones.
+        milestones: scheduled epochs (counted after the warm-up) at which the
+            rate is multiplied by `gamma`. Default: the recipe's, scaled to
+            `epochs` when it differs from the recipe's (same fractions).
+        gamma: multistep factor.
         momentum, nesterov: SGD momentum.
         weight_decay: coupled L2 (PyTorch) on all parameters, or decoupled
             with `decoupled_weight_decay`; never on variational posteriors.
@@ -42,11 +53,14 @@ class TrainConfig:
             those of `blur_keras.evaluate`).
         data_dir, download: data location and whether tfds may download.
         verbose: Keras progress output (1 = progress bar, 2 = one line per epoch).
+        overwrite: delete a previous run's outputs in `model_dir` and start
+            over (otherwise a directory of another configuration is refused).
     """
 
     model: str
     dataset: str
     model_dir: str
+    model_args: dict[str, Any] | None = None
     epochs: int | None = None
     batch_size: int | None = None
     lr: float | None = None
@@ -72,17 +86,25 @@ class TrainConfig:
     data_dir: str | None = None
     download: bool = True
     verbose: int = 1
+    overwrite: bool = False
 
     def resolved(self) -> "TrainConfig":
         """A copy with recipe defaults filled in, validated (clear `ValueError`s)."""
         parse(self.model)                # unknown model -> ValueError with close names
         spec = get_spec(self.dataset)    # unknown dataset -> ValueError
+        check_model_args(self.model, self.model_args or {})
         recipe = RECIPES[self.dataset]
         values: dict[str, Any] = dataclasses.asdict(self)
-        for field in ("epochs", "batch_size", "lr", "warmup_epochs", "milestones", "gamma",
+        for field in ("epochs", "batch_size", "lr", "warmup_epochs", "gamma",
                       "momentum", "nesterov", "weight_decay"):
             if values[field] is None:
                 values[field] = getattr(recipe, field)
+        if values["milestones"] is None:
+            values["milestones"] = scaled_milestones(recipe, values["epochs"])
+        values["model_args"] = dict(self.model_args or {})
+        values["model_dir"] = os.path.expanduser(self.model_dir)
+        if self.data_dir is not None:
+            values["data_dir"] = os.path.expanduser(self.data_dir)
         config = TrainConfig(**values)
         if config.kl_weight is None:
             config.kl_weight = 1.0 / (min(config.train_subset, spec.train_examples)
@@ -91,7 +113,14 @@ class TrainConfig:
         config._validate()
         return config
 
+    @property
+    def total_epochs(self) -> int:
+        """Warm-up plus scheduled epochs: the epochs the run takes."""
+        return self.warmup_epochs + self.epochs
+
     def _validate(self) -> None:
+        milestones = list(self.milestones)
+        sizes = list(self.eval_ensemble_sizes or ())
         checks = [
             (self.epochs >= 1, f"epochs must be >= 1; got {self.epochs}"),
             (self.batch_size >= 1, f"batch_size must be >= 1; got {self.batch_size}"),
@@ -112,7 +141,26 @@ class TrainConfig:
              f"train_subset ({self.train_subset}) must hold at least one batch ({self.batch_size})"),
             (self.eval_subset is None or self.eval_subset >= 1,
              f"eval_subset must be >= 1; got {self.eval_subset}"),
+            (all(0 < m < self.epochs for m in milestones),
+             f"milestones must be scheduled epochs in 1..{self.epochs - 1} (epochs={self.epochs}); "
+             f"got {milestones}"),
+            (milestones == sorted(set(milestones)),
+             f"milestones must be strictly increasing; got {milestones}"),
+            (all(n >= 1 for n in sizes), f"eval_ensemble_sizes must be >= 1; got {sizes}"),
+            (self.cpu_devices is None or self.cpu_devices >= 1,
+             f"cpu_devices must be >= 1; got {self.cpu_devices}"),
+            (self.tpu is None or self.strategy == "tpu",
+             f"tpu is only used with strategy 'tpu'; got strategy {self.strategy!r}"),
         ]
         for ok, message in checks:
             if not ok:
                 raise ValueError(message)
+
+
+def scaled_milestones(recipe: Recipe, epochs: int) -> tuple[int, ...]:
+    """The recipe's milestones at the same fractions of `epochs` (the recipe's own at its length).
+
+    Example: CIFAR's (60, 120, 160) of 200 epochs become (3, 6, 8) for 10.
+    """
+    scaled = sorted({round(m * epochs / recipe.epochs) for m in recipe.milestones})
+    return tuple(m for m in scaled if 0 < m < epochs)

@@ -10,26 +10,37 @@ from keras import ops
 
 
 def with_warmup(rate, step, peak: float, warmup_steps: float):
-    """`rate`, except a linear ramp to `peak` over the first `warmup_steps` steps."""
+    """`rate`, except a linear ramp from 0 to `peak` over the first `warmup_steps` steps.
+
+    The reference's `WarmupScheduler`: step `k < warmup_steps` uses
+    `peak * k / warmup_steps` (0 at the first step).
+    """
     if warmup_steps <= 0:
         return rate
-    return ops.where(step < warmup_steps, peak * (step + 1.0) / warmup_steps, rate)
+    return ops.where(step < warmup_steps, peak * step / warmup_steps, rate)
 
 
 @keras.saving.register_keras_serializable(package="blur_keras")
 class WarmupMultiStep(keras.optimizers.schedules.LearningRateSchedule):
-    """Linear warm-up, then the rate multiplied by `gamma` at each milestone epoch.
+    """Linear warm-up epochs, then the rate multiplied by `gamma` at each milestone.
+
+    As the reference: the warm-up epochs come *before* the scheduled epochs
+    (CIFAR: 1 + 200 epochs in all), the ramp starts at 0, and the milestones
+    count scheduled epochs, after the warm-up.
 
     Args:
         learning_rate: the rate after warm-up.
         steps_per_epoch: optimizer steps in one epoch.
-        milestones: epochs at which the rate is multiplied by `gamma`.
+        milestones: scheduled epochs (counted after the warm-up) at which the
+            rate is multiplied by `gamma`.
         gamma: the factor.
-        warmup_epochs: epochs of linear warm-up from `learning_rate / warmup_steps`.
+        warmup_epochs: epochs of linear warm-up from 0 before the schedule.
 
     Example:
 
     >>> schedule = WarmupMultiStep(0.1, 391, (60, 120, 160), 0.2, warmup_epochs=1)
+    >>> float(schedule(391 + 60 * 391))   # the first step of scheduled epoch 60
+    0.02
     """
 
     def __init__(self, learning_rate: float, steps_per_epoch: int,
@@ -42,12 +53,12 @@ class WarmupMultiStep(keras.optimizers.schedules.LearningRateSchedule):
 
     def __call__(self, step):
         step = ops.cast(step, "float32")
-        epoch = step / self.steps_per_epoch
+        warmup_steps = self.warmup_epochs * self.steps_per_epoch
+        epoch = (step - warmup_steps) / self.steps_per_epoch
         factor = ops.convert_to_tensor(1.0)
         for milestone in self.milestones:
             factor = ops.where(epoch >= milestone, factor * self.gamma, factor)
         rate = self.learning_rate * factor
-        warmup_steps = self.warmup_epochs * self.steps_per_epoch
         return with_warmup(rate, step, self.learning_rate, warmup_steps)
 
     def get_config(self):
@@ -58,13 +69,13 @@ class WarmupMultiStep(keras.optimizers.schedules.LearningRateSchedule):
 
 @keras.saving.register_keras_serializable(package="blur_keras")
 class WarmupCosine(keras.optimizers.schedules.LearningRateSchedule):
-    """Linear warm-up, then cosine decay to 0 at `epochs`.
+    """Linear warm-up epochs, then cosine decay to 0 over `epochs` scheduled epochs.
 
     Args:
         learning_rate: the rate after warm-up.
         steps_per_epoch: optimizer steps in one epoch.
-        epochs: length of training.
-        warmup_epochs: epochs of linear warm-up.
+        epochs: scheduled epochs after the warm-up.
+        warmup_epochs: epochs of linear warm-up from 0 before the schedule.
     """
 
     def __init__(self, learning_rate: float, steps_per_epoch: int, epochs: int,
@@ -77,7 +88,7 @@ class WarmupCosine(keras.optimizers.schedules.LearningRateSchedule):
     def __call__(self, step):
         step = ops.cast(step, "float32")
         warmup_steps = self.warmup_epochs * self.steps_per_epoch
-        total = max(self.epochs * self.steps_per_epoch - warmup_steps, 1.0)
+        total = max(self.epochs * self.steps_per_epoch, 1.0)
         progress = ops.clip((step - warmup_steps) / total, 0.0, 1.0)
         rate = 0.5 * self.learning_rate * (1.0 + ops.cos(math.pi * progress))
         return with_warmup(rate, step, self.learning_rate, warmup_steps)

@@ -13,10 +13,11 @@ import numpy as np
 import keras
 import tensorflow as tf
 
-from blur_keras import data, evaluation, models
+from blur_keras import data, evaluation, protocol
 from blur_keras.metrics import ExpectedCalibrationError, NegativeLogLikelihood
+from blur_keras.training import run_directory
 from blur_keras.training.callbacks import (
-    AtomicBackupAndRestore, LearningRateLogger, log_reliability_diagram)
+    AtomicBackupAndRestore, LearningRateLogger, StopOnNonFiniteLoss, log_reliability_diagram)
 from blur_keras.training.config import TrainConfig
 from blur_keras.training.losses import SparseCrossentropy
 from blur_keras.training.optimizers import TorchSGD
@@ -40,12 +41,13 @@ def synchronize_batch_norm(model: keras.Model) -> keras.Model:
     return synchronized
 
 
-def _model_overrides(config: TrainConfig) -> dict:
-    spec = data.get_spec(config.dataset)
-    overrides = {"num_classes": spec.num_classes, "input_shape": spec.image_shape}
-    if models.parse(config.model)[1] == "bnn":
-        overrides["kl_weight"] = config.kl_weight
-    return overrides
+class TrainingDiverged(RuntimeError):
+    """The loss became NaN or infinite; `result.json` records where (status `diverged`)."""
+
+
+def _build(config: TrainConfig) -> keras.Model:
+    return protocol.build_model(config.model, config.dataset, config.model_args,
+                                kl_weight=config.kl_weight)
 
 
 def build_model(config: TrainConfig, strategy: tf.distribute.Strategy, steps_per_epoch: int):
@@ -56,7 +58,7 @@ def build_model(config: TrainConfig, strategy: tf.distribute.Strategy, steps_per
     same global batch.
     """
     with strategy.scope():
-        model = models.get(config.model, **_model_overrides(config))
+        model = _build(config)
         if strategy.num_replicas_in_sync > 1:
             model = synchronize_batch_norm(model)
         lr = scaled_learning_rate(config.lr, config.batch_size)
@@ -77,8 +79,17 @@ def build_model(config: TrainConfig, strategy: tf.distribute.Strategy, steps_per
 
 
 def exported_copy(config: TrainConfig, weights: list) -> keras.Model:
-    """The trained weights in a fresh single-device model (plain BN), for saving and evaluation."""
-    export = models.get(config.model, **_model_overrides(config))
+    """The trained weights in a fresh single-device float32 model (plain BN), for saving and evaluation.
+
+    Whatever precision the run trained in, the saved model computes in
+    float32 (its variables were float32 all along).
+    """
+    policy = keras.config.dtype_policy()
+    keras.config.set_dtype_policy("float32")
+    try:
+        export = _build(config)
+    finally:
+        keras.config.set_dtype_policy(policy)
     export.set_weights(weights)
     return export
 
@@ -103,10 +114,19 @@ def _adapt_to_multi_worker(model: keras.Model) -> None:
         setattr(model, step, vector_logs)
 
 
-def _datasets(config: TrainConfig, strategy):
+def steps_per_epoch(config: TrainConfig) -> int:
+    """Optimizer steps of one epoch (full batches of the training split or subset)."""
+    examples = data.get_spec(config.dataset).train_examples
+    if config.train_subset:
+        examples = min(examples, config.train_subset)
+    return examples // config.batch_size
+
+
+def _datasets(config: TrainConfig, initial_epoch: int):
     train = data.load(config.dataset, "train", batch_size=config.batch_size, training=True,
                       data_dir=config.data_dir, seed=config.seed, subset=config.train_subset,
-                      download=config.download)
+                      download=config.download, epochs=config.total_epochs,
+                      initial_epoch=initial_epoch)
     test = data.load(config.dataset, "test", batch_size=config.batch_size, training=False,
                      data_dir=config.data_dir, subset=config.eval_subset,
                      download=config.download, drop_remainder=False)
@@ -123,25 +143,43 @@ def versions() -> dict[str, str]:
             "python": platform.python_version()}
 
 
-def train(config: TrainConfig) -> dict:
+def train(config: TrainConfig, report=None) -> dict:
     """Trains a registry model with the reference recipe; writes every output to `model_dir`.
 
-    Outputs (chief only): `backup/` (atomic per-epoch backups; a killed run
-    resumes), `logs/` (TensorBoard: loss, learning rate, train/test NLL,
+    The run directory belongs to one configuration (`run.json`): the same
+    configuration resumes from the newest verified backup (a finished run is
+    returned as it is), another one is refused unless `config.overwrite`.
+    Data order and augmentation are a function of (seed, epoch), so a killed
+    and resumed run ends where the uninterrupted one does. Training stops at
+    the first non-finite loss (`TrainingDiverged`).
+
+    Outputs (chief only): `run.json`, `backup/` (atomic, hashed per-epoch
+    backups), `logs/` (TensorBoard: loss, learning rate, train/test NLL,
     accuracy, ECE per epoch; the reliability diagram at the end),
-    `model.keras`, `model.weights.h5` and `result.json` (config, versions,
-    training time, img/s, steps, test metrics at the evaluation ensemble
-    sizes, computed on the chief with a single-device copy). Under
-    `multi_worker` every worker also writes its final weights to
-    `workers/<type>_<index>/model.weights.h5`.
+    `model.keras`, `model.weights.h5` (float32) and `result.json` (status,
+    config, versions, training time, img/s, steps, every epoch's history,
+    test metrics at the evaluation ensemble sizes, computed on the chief with
+    a single-device copy). Under `multi_worker` every worker also writes its
+    final weights to `workers/<type>_<index>/model.weights.h5`.
 
     Args:
         config: the run; `None` fields take the dataset's recipe.
+        report: `str -> None` for progress messages (default: print).
 
     Returns:
         The contents of `result.json`.
+
+    Raises:
+        ValueError: a bad configuration or run directory, before any compute.
+        TrainingDiverged: the loss became NaN or infinite.
     """
+    report = report or (lambda message: print(message, flush=True))
     config = config.resolved()
+    chief = is_chief()
+    finished = run_directory.prepare(config, chief)
+    if finished is not None:
+        report(f"{config.model_dir} holds this run, finished: nothing to train.")
+        return finished
     if config.cpu_devices:
         configure_cpu_devices(config.cpu_devices)
     # The strategy comes first: multi-worker collectives must be configured before any op.
@@ -156,34 +194,77 @@ def train(config: TrainConfig) -> dict:
     keras.config.set_dtype_policy(
         "float32" if config.mixed_precision == "none" else config.mixed_precision)
     try:
-        return _train(config, strategy)
+        return _train(config, strategy, chief, report)
     finally:
         keras.config.set_dtype_policy("float32")
 
 
-def _train(config: TrainConfig, strategy) -> dict:
-    chief = is_chief()
-    train_ds, test_ds = _datasets(config, strategy)
-    steps_per_epoch = int(train_ds.cardinality())
-    model = build_model(config, strategy, steps_per_epoch)
+def describe(config: TrainConfig, replicas: int, strategy_name: str) -> str:
+    """The resolved recipe in a few lines: what the run will do."""
+    lr = scaled_learning_rate(config.lr, config.batch_size)
+    schedule = (f"multistep x{config.gamma} at scheduled epochs {list(config.milestones)}"
+                if config.schedule == "multistep" else "cosine to 0")
+    args = f" {json.dumps(config.model_args)}" if config.model_args else ""
+    return "\n".join([
+        f"model      {config.model}{args} on {config.dataset} "
+        f"(seed {config.seed}, {config.mixed_precision if config.mixed_precision != 'none' else 'float32'})",
+        f"epochs     {config.warmup_epochs} warm-up + {config.epochs} scheduled, "
+        f"batch {config.batch_size} over {replicas} replica(s) ({strategy_name})",
+        f"optimizer  SGD lr {lr:g} (= {config.lr:g} x {config.batch_size}/128), momentum "
+        f"{config.momentum:g}{' nesterov' if config.nesterov else ''}, "
+        f"{'decoupled' if config.decoupled_weight_decay else 'coupled'} weight decay "
+        f"{config.weight_decay:g}; {schedule}",
+        f"directory  {config.model_dir}",
+    ])
+
+
+def _train(config: TrainConfig, strategy, chief: bool, report) -> dict:
+    model = build_model(config, strategy, steps_per_epoch(config))
+    backups = AtomicBackupAndRestore(os.path.join(config.model_dir, "backup"), write=chief,
+                                     report=report)
+    resume = backups.resume_point()
+    initial_epoch = resume.epoch if resume else 0
+    train_ds, test_ds = _datasets(config, initial_epoch)
+    steps = steps_per_epoch(config)
+    report(describe(config, strategy.num_replicas_in_sync, type(strategy).__name__))
     log_dir = os.path.join(config.model_dir, "logs")
-    callbacks = [
-        AtomicBackupAndRestore(os.path.join(config.model_dir, "backup"), write=chief),
-        LearningRateLogger(),
-    ]
+    guard = StopOnNonFiniteLoss()
+    callbacks = [guard, LearningRateLogger(), backups]
     if chief:
         callbacks.append(keras.callbacks.TensorBoard(log_dir, write_graph=False))
     if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
         _adapt_to_multi_worker(model)
     start = time.perf_counter()
     with strategy.scope():
-        history = model.fit(train_ds, epochs=config.epochs, validation_data=test_ds,
+        history = model.fit(train_ds, epochs=config.total_epochs, initial_epoch=initial_epoch,
+                            steps_per_epoch=steps, validation_data=test_ds,
                             callbacks=callbacks, verbose=config.verbose,
-                            shuffle=False)  # the pipeline shuffles, seeded
+                            shuffle=False)   # the pipeline orders each epoch itself
     seconds = time.perf_counter() - start
     epochs_run = len(history.epoch)
-    examples = epochs_run * steps_per_epoch * config.batch_size
-    steps = int(model.optimizer.iterations.numpy())
+    examples = epochs_run * steps * config.batch_size
+    result = {
+        "status": "finished",
+        "config": {k: (list(v) if isinstance(v, tuple) else v)
+                   for k, v in dataclasses.asdict(config).items()},
+        "versions": versions(),
+        "replicas": strategy.num_replicas_in_sync,
+        "steps": int(model.optimizer.iterations.numpy()),
+        "steps_per_epoch": steps,
+        "epochs_run_this_session": epochs_run,
+        "training_seconds_this_session": seconds,
+        "training_seconds": sum(backups.epoch_seconds),
+        "images_per_second": examples / seconds if seconds > 0 else math.nan,
+        "history": backups.history,
+    }
+    if guard.stopped_at is not None:
+        result.update(status="diverged", diverged_at=guard.stopped_at)
+        if chief:
+            _write_result(config, result)
+        raise TrainingDiverged(
+            f"the loss became {guard.stopped_at['loss']} at step {guard.stopped_at['step']} "
+            f"(epoch {guard.stopped_at['epoch']}); training stopped. Lower --lr or check the "
+            f"data; {os.path.join(config.model_dir, run_directory.RESULT_FILE)} records it.")
     # Every worker reads the (synchronised) variables in the same order: the
     # reads are collective operations.
     if config.strategy == "multi_worker":
@@ -192,28 +273,23 @@ def _train(config: TrainConfig, strategy) -> dict:
         model.save_weights(os.path.join(worker_dir, "model.weights.h5"))
     weights = model.get_weights()
     if not chief:
-        return {"steps": steps}
+        return {"status": "finished", "steps": result["steps"]}
     model = exported_copy(config, weights)
     model.save(os.path.join(config.model_dir, "model.keras"))
     model.save_weights(os.path.join(config.model_dir, "model.weights.h5"))
     results, probs, labels = evaluation.evaluate_ensemble_sizes(
         model, test_ds, config.eval_ensemble_sizes, progress=config.verbose == 1)
     largest = max(results)
-    log_reliability_diagram(log_dir, probs[largest], labels, step=config.epochs,
+    log_reliability_diagram(log_dir, probs[largest], labels, step=config.total_epochs,
                             title=f"{config.model}, N={largest}")
-    result = {
-        "config": {k: (list(v) if isinstance(v, tuple) else v)
-                   for k, v in dataclasses.asdict(config).items()},
-        "versions": versions(),
-        "replicas": strategy.num_replicas_in_sync,
-        "steps": steps,
-        "steps_per_epoch": steps_per_epoch,
-        "epochs_run_this_session": epochs_run,
-        "training_seconds_this_session": seconds,
-        "images_per_second": examples / seconds if seconds > 0 else math.nan,
-        "history": {k: [float(x) for x in v] for k, v in history.history.items()},
-        "test": {str(n): v for n, v in results.items()},
-    }
-    with open(os.path.join(config.model_dir, "result.json"), "w") as f:
-        json.dump(result, f, indent=2)
+    result["test"] = {str(n): v for n, v in results.items()}
+    _write_result(config, result)
     return result
+
+
+def _write_result(config: TrainConfig, result: dict) -> None:
+    """Writes `result.json` atomically."""
+    path = os.path.join(config.model_dir, run_directory.RESULT_FILE)
+    with open(path + ".tmp", "w") as f:
+        json.dump(result, f, indent=2)
+    os.replace(path + ".tmp", path)

@@ -14,7 +14,7 @@ QUICK = ["--dataset=fashion_mnist", "--batch_size=32", "--train_subset=64", "--e
 
 
 def train_command(model_dir, *args) -> list[str]:
-    return [sys.executable, "-m", "blur_keras.train", f"--model_dir={model_dir}", *QUICK, *args]
+    return [sys.executable, "-m", "blur_keras.training", f"--model_dir={model_dir}", *QUICK, *args]
 
 
 def environment(**extra) -> dict:

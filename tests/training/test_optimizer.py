@@ -67,14 +67,35 @@ def test_config_round_trip_and_validation():
         TorchSGD(0.1, weight_decay=-1.0)
 
 
+def reference_rates(base, steps_per_epoch, milestones, gamma, warmup_epochs, epochs):
+    """The reference loop (ops/trains.py): WarmupScheduler steps, then MultiStepLR per epoch."""
+    warmup_steps = warmup_epochs * steps_per_epoch
+    rates = [base * k / warmup_steps for k in range(warmup_steps)]   # last_epoch starts at 0
+    for epoch in range(epochs):                                      # scheduled epochs
+        rate = base * gamma ** sum(epoch >= m for m in milestones)
+        rates += [rate] * steps_per_epoch
+    return rates
+
+
+def test_warmup_comes_before_the_scheduled_epochs_as_in_the_reference():
+    schedule = WarmupMultiStep(0.1, steps_per_epoch=10, milestones=(2, 4), gamma=0.2,
+                               warmup_epochs=1)
+    ours = [float(keras.ops.convert_to_numpy(schedule(step))) for step in range(10 + 6 * 10)]
+    expected = reference_rates(0.1, 10, (2, 4), 0.2, warmup_epochs=1, epochs=6)
+    assert len(ours) == len(expected) == 70      # 1 warm-up + 6 scheduled epochs
+    np.testing.assert_allclose(ours, expected, rtol=1e-5, atol=1e-9)
+    assert ours[0] == 0.0 and ours[10] == pytest.approx(0.1) and ours[30] == pytest.approx(0.02)
+
+
 def test_schedules():
     schedule = WarmupMultiStep(0.1, steps_per_epoch=10, milestones=(2, 4), gamma=0.2,
                                warmup_epochs=1)
-    rates = [float(keras.ops.convert_to_numpy(schedule(step))) for step in (0, 9, 10, 25, 45)]
-    np.testing.assert_allclose(rates, [0.01, 0.1, 0.1, 0.02, 0.004], rtol=1e-5)
     cosine = WarmupCosine(0.1, steps_per_epoch=10, epochs=10, warmup_epochs=0)
     assert float(keras.ops.convert_to_numpy(cosine(50))) == pytest.approx(0.05, rel=1e-5)
     assert float(keras.ops.convert_to_numpy(cosine(100))) == pytest.approx(0.0, abs=1e-7)
+    warm_cosine = WarmupCosine(0.1, steps_per_epoch=10, epochs=10, warmup_epochs=1)
+    assert float(keras.ops.convert_to_numpy(warm_cosine(5))) == pytest.approx(0.05, rel=1e-5)
+    assert float(keras.ops.convert_to_numpy(warm_cosine(60))) == pytest.approx(0.05, rel=1e-5)
     assert WarmupMultiStep.from_config(schedule.get_config()).milestones == (2, 4)
 
 

@@ -16,18 +16,26 @@ pytestmark = pytest.mark.tensorflow_only
 
 def test_short_run_lowers_loss_and_writes_every_output(tmp_path):
     result = run_train(tmp_path, "--model=resnet_dnn_smoothing_18", "--epochs=3",
-                       "--train_subset=128")
+                       "--train_subset=128", '--model_args={"width": 16}')
     assert result.returncode == 0, result.stderr[-3000:]
     report = json.load(open(tmp_path / "result.json"))
     losses = report["history"]["loss"]
     assert losses[-1] < losses[0], losses
+    assert report["status"] == "finished"
     assert report["steps"] == 3 * 4 and report["images_per_second"] > 0
+    assert report["config"]["model_args"] == {"width": 16}
+    assert report["training_seconds"] > 0 and len(report["history"]["loss"]) == 3
+    # The resolved recipe first, a readable summary last, no TensorFlow start-up noise.
+    assert result.stdout.startswith("model      resnet_dnn_smoothing_18 {\"width\": 16}")
+    assert "status     finished: 12 steps" in result.stdout
+    assert "test N=1   nll" in result.stdout
+    assert "cuda" not in result.stderr.lower() and "oneDNN" not in result.stderr
     assert set(report["test"]) == {"1"}          # deterministic model: N = 1 only
     assert {"nll", "accuracy", "ece"} <= set(report["test"]["1"])
     assert report["config"]["lr"] == 0.1 and report["config"]["weight_decay"] == 5e-4
     assert set(report["versions"]) >= {"keras", "tensorflow", "blur_keras"}
     assert report["history"]["learning_rate"][0] == pytest.approx(0.1 * 32 / 128)
-    for name in ("model.keras", "model.weights.h5", "backup/latest"):
+    for name in ("model.keras", "model.weights.h5", "run.json", "backup/epoch_3"):
         assert (tmp_path / name).exists(), name
     events = [os.path.join(root, f) for root, _, files in os.walk(tmp_path / "logs")
               for f in files if f.startswith("events")]
@@ -38,25 +46,42 @@ def test_short_run_lowers_loss_and_writes_every_output(tmp_path):
             "reliability_diagram"} <= tags, tags
 
 
-def test_killed_run_resumes_with_the_same_number_of_steps(tmp_path):
-    args = ["--model=resnet_mcdo_smoothing_18", "--epochs=3", "--train_subset=96",
-            "--eval_ensemble_sizes=1"]
-    process = subprocess.Popen(train_command(tmp_path, *args), stdout=subprocess.DEVNULL,
+def kill_during_epoch(model_dir, args, epoch):
+    """Starts a run and SIGKILLs it once backup `epoch_<epoch>` exists (inside the next epoch)."""
+    process = subprocess.Popen(train_command(model_dir, *args), stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL, env=environment())
     deadline = time.time() + 400
-    while not (tmp_path / "backup" / "epoch_1").exists():
-        assert process.poll() is None and time.time() < deadline, "no first backup"
-        time.sleep(0.2)
-    time.sleep(1.0)                              # somewhere inside epoch 2
+    while not (model_dir / "backup" / f"epoch_{epoch}").exists():
+        assert process.poll() is None and time.time() < deadline, "no backup"
+        time.sleep(0.05)
+    time.sleep(0.5)                              # somewhere inside the next epoch
     process.send_signal(signal.SIGKILL)
     process.wait()
-    assert not (tmp_path / "result.json").exists()
-    resumed = run_train(tmp_path, *args)
+
+
+def test_killed_and_resumed_run_equals_the_uninterrupted_run(tmp_path):
+    # MC dropout, augmentation and a learning-rate milestone: everything a resume could replay.
+    args = ["--model=resnet_mcdo_smoothing_18", "--model_args={\"width\": 8}", "--epochs=3",
+            "--warmup_epochs=1", "--milestones=2", "--train_subset=192",
+            "--eval_ensemble_sizes=1"]
+    whole = run_train(tmp_path / "whole", *args)
+    assert whole.returncode == 0, whole.stderr[-3000:]
+    kill_during_epoch(tmp_path / "killed", args, epoch=2)
+    assert not (tmp_path / "killed" / "result.json").exists()
+    resumed = run_train(tmp_path / "killed", *args)
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     assert "Resumed from" in resumed.stdout
-    report = json.load(open(tmp_path / "result.json"))
-    assert report["steps"] == 3 * 3              # = an uninterrupted run: 3 epochs x 3 steps
-    assert report["epochs_run_this_session"] in (1, 2)
+    reports = [json.load(open(tmp_path / run / "result.json")) for run in ("whole", "killed")]
+    assert reports[1]["steps"] == reports[0]["steps"] == 4 * 6    # 1 + 3 epochs x 6 steps
+    assert reports[1]["epochs_run_this_session"] in (1, 2)
+    assert len(reports[1]["history"]["loss"]) == 4               # earlier sessions' epochs too
+    for key, values in reports[0]["history"].items():
+        np.testing.assert_allclose(reports[1]["history"][key], values, rtol=1e-5, err_msg=key)
+    a = h5_arrays(tmp_path / "whole" / "model.weights.h5")
+    b = h5_arrays(tmp_path / "killed" / "model.weights.h5")
+    assert a.keys() == b.keys()
+    for key in a:     # the same-seed tolerance: float rounding under CPU contention
+        np.testing.assert_allclose(a[key], b[key], rtol=1e-6, atol=1e-7, err_msg=key)
 
 
 def test_same_seed_gives_same_weights(tmp_path):
@@ -77,6 +102,15 @@ def test_same_seed_gives_same_weights(tmp_path):
 
 @pytest.mark.parametrize("args,message", [
     (["--model=resnet_mcdo_smoothing_19"], "Unknown model name"),
+    (["--model=resnet_dnn_18", "--eval_ensemble_sizes=0"], "eval_ensemble_sizes must be >= 1"),
+    (["--model=resnet_dnn_18", "--milestones=abc"], "--milestones must be a comma-separated"),
+    (["--model=resnet_dnn_18", "--epochs=10", "--milestones=6,3"], "strictly increasing"),
+    (["--model=resnet_dnn_18", "--epochs=10", "--milestones=12"], "milestones must be scheduled"),
+    (["--model=resnet_dnn_18", "--cpu_devices=0"], "cpu_devices must be >= 1"),
+    (["--model=resnet_dnn_18", "--tpu=nowhere"], "tpu is only used with strategy 'tpu'"),
+    (["--model=resnet_dnn_18", "--model_args={width: 16}"], "--model_args is not valid JSON"),
+    (["--model=resnet_dnn_18", '--model_args={"widht": 16}'], "are not arguments of"),
+    (["--model=resnet_dnn_18", '--model_args={"width": 0}'], "width must be a positive"),
     (["--model=resnet_dnn_18", "--dataset=svhn"], "Unknown dataset"),
     (["--model=resnet_dnn_18", "--lr=-0.1"], "lr must be > 0"),
     (["--model=resnet_dnn_18", "--batch_size=33", "--cpu_devices=2", "--strategy=mirrored"],
@@ -84,9 +118,108 @@ def test_same_seed_gives_same_weights(tmp_path):
     (["--model=resnet_dnn_18", "--strategy=multi_worker"], "TF_CONFIG"),
 ])
 def test_bad_flags_exit_with_a_clear_error(args, message, tmp_path):
-    result = run_train(tmp_path, *args, timeout=300)
-    assert result.returncode != 0
+    result = run_train(tmp_path / "run", *args, timeout=300)
+    assert result.returncode == 2, result.stderr[-2000:]
     assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "run" / "backup").exists()        # refused before any step
+
+
+def test_unusable_model_dirs_are_refused_before_any_compute(tmp_path):
+    a_file = tmp_path / "file"
+    a_file.write_text("x")
+    result = run_train(a_file, "--model=resnet_dnn_18", timeout=300)
+    assert result.returncode == 2 and "is a file" in result.stderr
+    read_only = tmp_path / "read_only"
+    read_only.mkdir()
+    read_only.chmod(0o500)
+    try:
+        if os.access(read_only, os.W_OK):
+            pytest.skip("running as a user who can write anywhere (root): no read-only dir")
+        result = run_train(read_only / "run", "--model=resnet_dnn_18", timeout=300)
+        assert result.returncode == 2 and "Cannot write to --model_dir" in result.stderr
+    finally:
+        read_only.chmod(0o700)
+    stranger = tmp_path / "stranger"
+    stranger.mkdir()
+    (stranger / "notes.txt").write_text("mine")
+    result = run_train(stranger, "--model=resnet_dnn_18", timeout=300)
+    assert result.returncode == 2 and "holds no blur_keras run record" in result.stderr
+    assert (stranger / "notes.txt").read_text() == "mine"
+
+
+def test_a_run_directory_belongs_to_one_configuration(tmp_path):
+    args = ["--model=resnet_dnn_18", '--model_args={"width": 4}', "--epochs=1",
+            "--eval_ensemble_sizes=1"]
+    first = run_train(tmp_path, *args)
+    assert first.returncode == 0, first.stderr[-3000:]
+    before = (tmp_path / "model.weights.h5").read_bytes()
+    other = run_train(tmp_path, "--model=resnet_dnn_smoothing_18",
+                      '--model_args={"width": 4}', "--epochs=1", "--batch_size=16")
+    assert other.returncode == 2
+    assert "holds another run" in other.stderr
+    assert "model 'resnet_dnn_18' -> 'resnet_dnn_smoothing_18'" in other.stderr
+    assert "batch_size 32 -> 16" in other.stderr
+    assert (tmp_path / "model.weights.h5").read_bytes() == before      # nothing overwritten
+    again = run_train(tmp_path, *args)                                  # the same run: done
+    assert again.returncode == 0 and "finished: nothing to train" in again.stdout
+    assert (tmp_path / "model.weights.h5").read_bytes() == before
+    fresh = run_train(tmp_path, "--model=resnet_dnn_smoothing_18", '--model_args={"width": 4}',
+                      "--epochs=1", "--eval_ensemble_sizes=1", "--overwrite")
+    assert fresh.returncode == 0, fresh.stderr[-3000:]
+    report = json.load(open(tmp_path / "result.json"))
+    assert report["config"]["model"] == "resnet_dnn_smoothing_18"
+
+
+def test_a_damaged_backup_falls_back_to_an_older_one(tmp_path):
+    args = ["--model=resnet_dnn_18", '--model_args={"width": 4}', "--epochs=3",
+            "--eval_ensemble_sizes=1", "--train_subset=320"]
+    kill_during_epoch(tmp_path, args, epoch=2)
+    newest = tmp_path / "backup" / "epoch_2" / "backup.weights.h5"
+    newest.write_bytes(newest.read_bytes()[:500])                       # truncated
+    resumed = run_train(tmp_path, *args)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert "Backup epoch_2 is damaged" in resumed.stdout
+    assert "Resumed from" in resumed.stdout and "epoch_1" in resumed.stdout
+    assert json.load(open(tmp_path / "result.json"))["steps"] == 3 * 10
+
+
+def test_no_usable_backup_is_one_clear_line(tmp_path):
+    args = ["--model=resnet_dnn_18", '--model_args={"width": 4}', "--epochs=3",
+            "--eval_ensemble_sizes=1", "--train_subset=320"]
+    kill_during_epoch(tmp_path, args, epoch=1)
+    for weights in (tmp_path / "backup").glob("epoch_*/backup.weights.h5"):
+        weights.write_bytes(b"not hdf5")
+    resumed = run_train(tmp_path, *args)
+    assert resumed.returncode == 2
+    error_lines = [line for line in resumed.stderr.splitlines() if line.startswith("error:")]
+    assert len(error_lines) == 1 and "No usable backup" in error_lines[0]
+    assert "--overwrite" in error_lines[0] and "Traceback" not in resumed.stderr
+
+
+def test_a_diverging_run_stops_at_the_first_non_finite_loss(tmp_path):
+    result = run_train(tmp_path, "--model=resnet_dnn_18", '--model_args={"width": 4}',
+                       "--epochs=10", "--lr=1e6")
+    assert result.returncode == 1
+    assert "error: the loss became" in result.stderr and "Traceback" not in result.stderr
+    report = json.load(open(tmp_path / "result.json"))
+    assert report["status"] == "diverged"
+    assert report["steps"] == report["diverged_at"]["step"] < 10 * 2   # stopped there, not at the end
+    assert not (tmp_path / "model.keras").exists()
+
+
+def test_imagenet_runs_get_the_imagenet_protocol():
+    from blur_keras import evaluation, protocol
+    from blur_keras.training.trainer import _build
+    config = TrainConfig("resnet_mcdo_smoothing_18", "imagenet2012", "unused").resolved()
+    model = _build(config)
+    assert model.get_layer("stage1_smooth").output.shape[1:3] == (57, 57)   # not 225
+    assert model.get_layer("stage1_block1_dropout").rate == 0.05            # ImageNet rate
+    cifar = protocol.build_model("resnet_mcdo_smoothing_18", "cifar100")
+    assert cifar.get_layer("stage1_smooth").output.shape[1:3] == (33, 33)
+    assert cifar.get_layer("stage1_block1_dropout").rate == 0.3
+    with pytest.raises(ValueError, match="--weights is required"):
+        evaluation.load_model("resnet_dnn_18", None, "imagenet2012")
 
 
 def test_config_defaults_come_from_the_recipe(tmp_path):
@@ -98,3 +231,8 @@ def test_config_defaults_come_from_the_recipe(tmp_path):
     assert small.kl_weight == pytest.approx(1 / 500)
     with pytest.raises(ValueError, match="train_subset"):
         TrainConfig("resnet_dnn_18", "cifar10", str(tmp_path), train_subset=10).resolved()
+    # --epochs alone scales the recipe's milestones (same fractions of training).
+    short = TrainConfig("resnet_dnn_18", "cifar10", str(tmp_path), epochs=10).resolved()
+    assert short.milestones == (3, 6, 8) and short.total_epochs == 11
+    home = TrainConfig("resnet_dnn_18", "cifar10", "~/runs/x", data_dir="~/tfds").resolved()
+    assert not home.model_dir.startswith("~") and not home.data_dir.startswith("~")

@@ -1,0 +1,27 @@
+"""The model zoo: pretrained presets, verified before use, loaded offline in safe mode.
+
+`names()` lists the presets, `card(name)` describes one, `load(name)` returns
+the Keras model with its weights; `save_preset` and `publish` make presets;
+`verify` recomputes every hash; `build` rebuilds the shipped zoo. Command
+line: `python -m blur_keras.zoo`. Names are imported on first use.
+"""
+
+import importlib
+
+_EXPORTS = {
+    "PresetError": "files", "zoo_directory": "files",
+    "card": "preset", "load": "preset", "names": "preset", "save_preset": "preset",
+    "publish": "publishing", "build": "building", "verify": "verification",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+
+
+def __dir__():
+    return __all__

@@ -1,0 +1,80 @@
+"""`python -m blur_keras.zoo`: list, show, verify, publish and build presets.
+
+Examples:
+    python -m blur_keras.zoo list
+    python -m blur_keras.zoo show resnet_mcdo_smoothing_18.fmnist_w16
+    python -m blur_keras.zoo verify                 # every preset's every hash
+    python -m blur_keras.zoo publish --run_dir=runs/my_run --name=resnet_mcdo_18.mine
+    python -m blur_keras.zoo build --runs_dir=~/blur_keras_runs   # rebuilds the shipped zoo
+
+Exit codes: 0 done, 1 a preset failed its check, 2 a bad command or flag.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from absl import app, flags
+
+FLAGS = flags.FLAGS
+flags.DEFINE_string("run_dir", None, "publish: the finished training run.")
+flags.DEFINE_string("name", None, "publish: the preset name, '{registry name}.{tag}'.")
+flags.DEFINE_string("zoo_dir", None, "The zoo to read or write (default: the shipped one, or "
+                    "$BLUR_KERAS_ZOO_DIR).")
+flags.DEFINE_string("runs_dir", "~/blur_keras_runs", "build: where training runs go.")
+flags.DEFINE_list("only", None, "build: only these presets.")
+flags.DEFINE_bool("corruptions", True, "publish: add the generated-corruption summary.")
+
+COMMANDS = ("list", "show", "verify", "publish", "build")
+USAGE = ("usage: python -m blur_keras.zoo list | show NAME | verify [NAME] | "
+         "publish --run_dir=DIR --name=NAME | build [--runs_dir=DIR] [--only=NAME,...]")
+
+
+def _fail(message: str, code: int = 2):
+    print(f"error: {message}", file=sys.stderr)
+    sys.exit(code)
+
+
+def main(argv) -> None:
+    import os
+    args = argv[1:]
+    if not args or args[0] not in COMMANDS:
+        _fail(f"expected a command in {COMMANDS}; got {args[:1] or 'none'}. {USAGE}")
+    command, rest = args[0], args[1:]
+    if FLAGS.zoo_dir:
+        os.environ["BLUR_KERAS_ZOO_DIR"] = FLAGS.zoo_dir
+    expected = {"list": (0, 0), "show": (1, 1), "verify": (0, 1), "publish": (0, 0),
+                "build": (0, 0)}[command]
+    if not expected[0] <= len(rest) <= expected[1]:
+        _fail(f"'{command}' takes {expected[0]}-{expected[1]} names; got {rest}. {USAGE}")
+    from blur_keras.startup import quiet_tensorflow_start
+    quiet_tensorflow_start()
+    from blur_keras import zoo
+    try:
+        if command == "list":
+            for name in zoo.names():
+                print(name)
+        elif command == "show":
+            print(json.dumps({k: v for k, v in zoo.card(rest[0]).items()
+                              if k not in ("training",)}, indent=2))
+        elif command == "verify":
+            checked = zoo.verify(rest[0] if rest else None)
+            print(f"verified {len(checked)} preset(s): every file matches its SHA-256 and size.")
+        elif command == "publish":
+            if not FLAGS.run_dir or not FLAGS.name:
+                _fail(f"publish needs --run_dir and --name. {USAGE}")
+            card = zoo.publish(os.path.expanduser(FLAGS.run_dir), FLAGS.name,
+                               corruptions=FLAGS.corruptions)
+            print(f"published {card['name']} in {zoo.zoo_directory()}")
+        else:
+            built = zoo.build(FLAGS.runs_dir, only=FLAGS.only)
+            print(f"built {len(built)} preset(s): {', '.join(built)}")
+    except zoo.PresetError as error:
+        _fail(str(error), code=1 if command in ("verify", "show") else 2)
+    except (ValueError, FileNotFoundError) as error:
+        _fail(str(error))
+
+
+if __name__ == "__main__":
+    app.run(main)

@@ -1,0 +1,214 @@
+"""`publish`: a finished training run becomes a zoo preset, with a fresh, seeded evaluation."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import platform
+import re
+import shlex
+
+import numpy as np
+import keras
+
+from blur_keras import data, evaluation, robustness
+from blur_keras.zoo.cards import write_zoo_readme
+from blur_keras.zoo.files import (
+    PRESET_FILES, PresetError, file_record, read_index, write_index, zoo_directory)
+from blur_keras.zoo.preset import build_from_files, save_preset, write_card
+
+#: Seed set before every evaluation of a preset (the cards' numbers; `load(..., seed=0)`).
+EVALUATION_SEED = 0
+#: Ensemble sizes of stochastic presets: one 10-sample pass (what `make demo` draws) and one
+#: 50-sample pass; deterministic presets are evaluated at N = 1.
+SAMPLE_PASSES = ((1, 2, 5, 10), (50,))
+FIRST_IMAGES = 1000
+EVAL_BATCH = 500
+#: The generated corruption summary: the first images of the test split, N = 1.
+CORRUPTION_IMAGES = 1000
+#: The command that rebuilds every shipped preset (written in each card).
+BUILD_COMMAND = "python -m blur_keras.zoo build"
+LICENSE = "Apache-2.0"
+_TAG = re.compile(r"^[a-z0-9_]+$")
+
+
+def evaluate_preset(directory: str, dataset: str, subset: int | None, sizes,
+                    data_dir: str | None = None, progress: bool = False) -> dict:
+    """Metrics of a preset directory's model on a test split, seeded as the cards are.
+
+    Sets `keras.utils.set_random_seed(EVALUATION_SEED)`, builds the model from
+    the preset's files, and evaluates `evaluation.evaluate_ensemble_sizes` in
+    one pass at the largest of `sizes` (smaller N use its first samples).
+
+    Returns:
+        `{"N": metrics.summary(...)}`.
+    """
+    keras.utils.set_random_seed(EVALUATION_SEED)
+    model = build_from_files(directory)
+    test = data.load(dataset, "test", batch_size=EVAL_BATCH, training=False, data_dir=data_dir,
+                     subset=subset, download=False)
+    results, _, _ = evaluation.evaluate_ensemble_sizes(model, test, tuple(sizes),
+                                                       progress=progress)
+    return {str(n): v for n, v in results.items()}
+
+
+def _passes(stochastic: bool):
+    return SAMPLE_PASSES if stochastic else ((1,),)
+
+
+def corruption_summary(directory: str, dataset: str, data_dir: str | None = None,
+                       progress: bool = False, images: int = CORRUPTION_IMAGES) -> dict:
+    """Error, NLL and ECE of a preset on its dataset's 15 generated corruptions x 5 severities.
+
+    Args:
+        directory: the preset directory.
+        dataset: its dataset.
+        data_dir: where the dataset is.
+        progress: print a line per corruption and severity.
+        images: the first N test images are corrupted.
+
+    Returns:
+        The summary for the card: means per corruption and overall, the table.
+    """
+    spec = data.get_spec(dataset)
+    images, labels = data.load_arrays(dataset, "test", data_dir=data_dir, subset=images,
+                                      download=False)
+    keras.utils.set_random_seed(EVALUATION_SEED)
+    model = build_from_files(directory)
+    result = robustness.evaluate_corruptions(
+        model, (images, labels), num_samples=1, normalization=(spec.mean, spec.std),
+        batch_size=EVAL_BATCH, seed=EVALUATION_SEED, progress=progress)
+    by_corruption = {}
+    for name, severities in result["table"].items():
+        rows = list(severities.values())
+        by_corruption[name] = {"error": float(np.mean([1 - r["accuracy"] for r in rows])),
+                               "nll": float(np.mean([r["nll"] for r in rows])),
+                               "ece": float(np.mean([r["ece"] for r in rows]))}
+    mean = {key: float(np.mean([m[key] for m in by_corruption.values()]))
+            for key in ("error", "nll", "ece")}
+    severities = sorted({s for table in result["table"].values() for s in table})
+    return {"protocol": f"Generated with blur_keras.corruptions (CIFAR-10-C parameters), seed "
+                        f"{EVALUATION_SEED}, on the first {len(labels)} test images; N = 1; "
+                        f"means over severities.",
+            "images": int(len(labels)), "severities": severities, "mean": mean,
+            "by_corruption": by_corruption, "table": result["table"]}
+
+
+def train_command(config: dict) -> str:
+    """The `python -m blur_keras.training` line that trains a run with `config`."""
+    flags = ["--model", config["model"], "--dataset", config["dataset"]]
+    if config.get("model_args"):
+        flags += ["--model_args", json.dumps(config["model_args"])]
+    for key in ("epochs", "batch_size", "lr", "warmup_epochs", "gamma", "weight_decay",
+                "mixed_precision", "seed"):
+        flags += [f"--{key}", str(config[key])]
+    flags += ["--milestones", ",".join(str(m) for m in config["milestones"])]
+    if config.get("train_subset"):
+        flags += ["--train_subset", str(config["train_subset"])]
+    flags += ["--model_dir", "runs/" + config["model"]]
+    return "python -m blur_keras.training " + " ".join(
+        f"{flag}={shlex.quote(value)}" for flag, value in zip(flags[::2], flags[1::2]))
+
+
+def publish(run_dir: str, name: str, zoo_dir: str | None = None, *, notes=(),
+            corruptions: bool = True, progress: bool = True, data_dir: str | None = None,
+            test_subset: int | None = None) -> dict:
+    """Turns a finished training run into the preset `name` of a zoo, and indexes it.
+
+    Reads the run's `result.json` (status `finished`) and `model.keras`,
+    writes the preset's config and weights, evaluates the preset as written
+    (seed `EVALUATION_SEED`; the full test split at N = 1, 2, 5, 10 and 50
+    for stochastic models, N = 1 otherwise; the first 1,000 test images;
+    the generated corruptions), writes its card and README, records every
+    file's SHA-256 and size in the zoo index and regenerates the zoo's
+    README table.
+
+    Args:
+        run_dir: a `python -m blur_keras.training` run directory.
+        name: `{registry name}.{tag}`, e.g. `resnet_mcdo_18.fmnist_w16`.
+        zoo_dir: the zoo (default `zoo_directory()`).
+        notes: lines for the card's notes.
+        corruptions: add the generated-corruption summary.
+        progress: print progress.
+        data_dir: where the dataset is (see `blur_keras.data.load`).
+        test_subset: evaluate on the first N test images only (quick presets
+            and tests; the card says so). Shipped presets use the full split.
+
+    Returns:
+        The card.
+
+    Raises:
+        PresetError: the run is not finished, or the name does not fit it.
+    """
+    zoo_dir = zoo_dir or zoo_directory()
+    result_path = os.path.join(run_dir, "result.json")
+    if not os.path.isfile(result_path):
+        raise PresetError(f"{run_dir} holds no result.json: not a finished training run.")
+    with open(result_path) as f:
+        result = json.load(f)
+    if result.get("status") != "finished":
+        raise PresetError(f"The run in {run_dir} is not finished (status "
+                          f"{result.get('status')!r}); only finished runs are published.")
+    config = result["config"]
+    model_name, _, tag = name.partition(".")
+    if model_name != config["model"] or not _TAG.match(tag):
+        raise PresetError(f"Preset names are '{config['model']}.<tag>' for this run, the tag in "
+                          f"lowercase letters, digits and '_'; received {name!r}.")
+    model = keras.saving.load_model(os.path.join(run_dir, "model.keras"), safe_mode=True)
+    directory = os.path.join(zoo_dir, name)
+    draft = save_preset(model, directory, {"name": name})   # the files the evaluation reads
+    stochastic = evaluation.is_stochastic(model)
+    say = print if progress else (lambda *_: None)
+    say(f"{name}: evaluating the test split")
+    test: dict = {}
+    for sizes in _passes(stochastic):
+        test.update(evaluate_preset(directory, config["dataset"], test_subset, sizes, data_dir,
+                                    progress))
+    first = evaluate_preset(directory, config["dataset"], min(FIRST_IMAGES, test_subset or
+                                                              FIRST_IMAGES),
+                            _passes(stochastic)[0], data_dir)
+    spec = data.get_spec(config["dataset"])
+    epoch_seconds = result.get("training_seconds") or result["training_seconds_this_session"]
+    card = {
+        "name": name, "model": config["model"], "model_args": config.get("model_args") or {},
+        "parameters": int(model.count_params()), "dataset": config["dataset"],
+        "splits": {"train": f"train split, {'first ' + str(config['train_subset']) if config.get('train_subset') else 'all'} "
+                            f"{min(config.get('train_subset') or spec.train_examples, spec.train_examples)} images",
+                   "test": f"{spec.test_split} split, "
+                           f"{'first ' + str(test_subset) if test_subset else 'all'} images"},
+        "preprocessing": {"input_shape": list(spec.image_shape), "mean": list(spec.mean),
+                          "std": list(spec.std),
+                          "scaling": "pixels / 255, then (x - mean) / std per channel",
+                          "labels": list(spec.label_names or [])},
+        "training": {"command": BUILD_COMMAND, "train_command": train_command(config),
+                     "config": config, "seed": config["seed"], "epochs": config["epochs"],
+                     "warmup_epochs": config["warmup_epochs"],
+                     "precision": config["mixed_precision"].replace("none", "float32"),
+                     "steps": result["steps"], "wall_seconds": epoch_seconds,
+                     "machine": f"{os.cpu_count()}-core {platform.machine()} CPU",
+                     "history": result["history"]},
+        "versions": result["versions"],
+        "date": datetime.date.today().isoformat(),
+        "license": LICENSE,
+        "citation": "Park & Kim, Blurs Behave Like Ensembles, ICML 2022 (arXiv 2105.12639)",
+        "evaluation": {
+            "protocol": (f"blur_keras.evaluation.evaluate_ensemble_sizes after "
+                         f"keras.utils.set_random_seed({EVALUATION_SEED}), float32, batch "
+                         f"{EVAL_BATCH}"
+                         + ("; N = 1, 2, 5, 10 from one 10-sample pass, N = 50 from a 50-sample "
+                            "pass" if stochastic else "; deterministic: N = 1")),
+            "stochastic": stochastic, "test": test, "first_1000": first},
+        "notes": list(notes),
+    }
+    if corruptions:
+        say(f"{name}: generated corruptions")
+        card["corruptions"] = corruption_summary(directory, config["dataset"], data_dir,
+                                                 images=min(CORRUPTION_IMAGES, test_subset or
+                                                            CORRUPTION_IMAGES))
+    card = write_card(directory, card, draft["files"])
+    index = read_index(zoo_dir)
+    index[name] = {"files": {f: file_record(os.path.join(directory, f)) for f in PRESET_FILES}}
+    write_index(index, zoo_dir)
+    write_zoo_readme(zoo_dir)
+    return card

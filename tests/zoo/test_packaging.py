@@ -1,0 +1,46 @@
+import os
+import pathlib
+import subprocess
+import sys
+
+
+import pytest
+
+tomllib = pytest.importorskip("tomllib")   # Python >= 3.11
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+def test_every_package_directory_is_listed_in_pyproject():
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+                 ["packages"])
+    found = {str(path.parent.relative_to(ROOT)).replace(os.sep, ".")
+             for path in (ROOT / "blur_keras").rglob("__init__.py")}
+    assert found <= listed, f"add {sorted(found - listed)} to pyproject.toml's packages"
+
+
+@pytest.mark.tensorflow_only
+def test_installed_package_finds_the_shipped_zoo_from_another_directory(tmp_path):
+    """`pip install .` (not editable): the presets travel as package data."""
+    wheel_dir, target = tmp_path / "wheel", tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps",
+                    "--no-build-isolation", str(ROOT), "-w", str(wheel_dir)],
+                   check=True, capture_output=True, cwd=tmp_path, timeout=300)
+    wheel = next(wheel_dir.glob("blur_keras-*.whl"))
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target",
+                    str(target), str(wheel)], check=True, capture_output=True, timeout=300)
+    code = ("import blur_keras, blur_keras.zoo as zoo, json; "
+            "print(json.dumps([blur_keras.__file__, zoo.zoo_directory(), zoo.names(), "
+            "zoo.verify()]))")
+    env = {**os.environ, "PYTHONPATH": str(target)}
+    env.pop("BLUR_KERAS_ZOO_DIR", None)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=tmp_path, env=env, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    import json
+    package, zoo_dir, names, verified = json.loads(result.stdout.strip().splitlines()[-1])
+    assert package.startswith(str(target)) and zoo_dir.startswith(str(target))
+    shipped = sorted(json.loads((ROOT / "zoo" / "index.json").read_text())) \
+        if (ROOT / "zoo" / "index.json").exists() else []
+    assert names == shipped == verified
+    if not shipped:
+        assert (pathlib.Path(zoo_dir) / "build.json").is_file()

@@ -1,0 +1,184 @@
+import json
+import os
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+
+from blur_keras import zoo
+from blur_keras.zoo import preset as preset_module
+from tests.zoo.conftest import TINY
+
+pytestmark = pytest.mark.tensorflow_only
+
+
+def images(count=8):
+    return np.random.default_rng(0).normal(size=(count, 28, 28, 1)).astype("float32")
+
+
+def test_published_preset_loads_back_with_the_trained_weights(tiny_zoo, zoo_copy):
+    run_model = keras.saving.load_model(tiny_zoo.parent / "run" / "model.keras")
+    model = zoo.load(TINY)
+    assert zoo.names() == [TINY]
+    np.testing.assert_allclose(model.predict(images(), verbose=0),
+                               run_model.predict(images(), verbose=0), rtol=1e-5, atol=1e-5)
+    card = zoo.card(TINY)
+    assert card["model"] == "resnet_dnn_smoothing_18" and card["model_args"] == {"width": 4}
+    assert card["parameters"] == model.count_params()
+    assert set(card["evaluation"]["test"]) == {"1"}            # deterministic: N = 1 only
+    assert card["preprocessing"]["labels"][9] == "Ankle boot"
+    assert card["training"]["command"] == "python -m blur_keras.zoo build"
+    assert len(card["corruptions"]["by_corruption"]) == 15
+    assert model.compiled and model.loss is not None
+    index = json.load(open(zoo_copy / "index.json"))
+    assert set(index[TINY]["files"]) == {"config.json", "model.weights.h5", "metadata.json",
+                                          "README.md"}
+    assert TINY in (zoo_copy / "README.md").read_text()
+
+
+def test_card_numbers_are_reproduced_by_loading_the_preset(zoo_copy):
+    from blur_keras.zoo.publishing import evaluate_preset
+    card = zoo.card(TINY)
+    again = evaluate_preset(str(zoo_copy / TINY), "fashion_mnist", 64, (1,))
+    assert again["1"]["accuracy"] == pytest.approx(card["evaluation"]["first_1000"]["1"]["accuracy"])
+    assert again["1"]["nll"] == pytest.approx(card["evaluation"]["first_1000"]["1"]["nll"], rel=1e-5)
+
+
+def flip_byte(path, offset=-100):
+    data = bytearray(path.read_bytes())
+    data[offset] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def tamper_flip(directory):
+    flip_byte(directory / "model.weights.h5")
+    return "model.weights.h5"
+
+
+def tamper_truncate(directory):
+    path = directory / "model.weights.h5"
+    path.write_bytes(path.read_bytes()[:1000])
+    return "model.weights.h5"
+
+
+def tamper_swap(directory):
+    # Weights of another architecture (width 2 instead of 4) under the same name.
+    from blur_keras import protocol
+    other = protocol.build_model("resnet_dnn_smoothing_18", "fashion_mnist", {"width": 2})
+    other.save_weights(directory / "model.weights.h5")
+    return "model.weights.h5"
+
+
+def tamper_config(directory):
+    path = directory / "config.json"
+    path.write_text(path.read_text().replace('"filters": 4,', '"filters": 8,', 1))
+    return "config.json"
+
+
+def tamper_missing(directory):
+    os.remove(directory / "config.json")
+    return "config.json"
+
+
+@pytest.mark.parametrize("tamper", [tamper_flip, tamper_truncate, tamper_swap, tamper_config,
+                                    tamper_missing])
+def test_tampered_preset_is_refused_before_anything_is_built(tamper, zoo_copy, monkeypatch):
+    name = tamper(zoo_copy / TINY)
+    built = []
+    monkeypatch.setattr(preset_module, "build_from_files", lambda *a, **k: built.append(a))
+    with pytest.raises(zoo.PresetError, match=name.replace(".", r"\.")):
+        zoo.load(TINY)
+    with pytest.raises(zoo.PresetError, match=name.replace(".", r"\.")):
+        zoo.verify()
+    assert built == []
+
+
+def test_a_preset_directory_verifies_itself_through_its_card(zoo_copy, tmp_path):
+    model = zoo.load(str(zoo_copy / TINY))                       # by directory, outside the index
+    assert model.count_params() == zoo.card(TINY)["parameters"]
+    flip_byte(zoo_copy / TINY / "model.weights.h5")
+    with pytest.raises(zoo.PresetError, match=r"model\.weights\.h5"):
+        zoo.load(str(zoo_copy / TINY))
+
+
+def test_safe_mode_refuses_code_in_a_config(tmp_path):
+    inputs = keras.Input((4,))
+    model = keras.Model(inputs, keras.layers.Lambda(lambda x: x * 2)(inputs))
+    directory = tmp_path / "lambda.preset"
+    zoo.save_preset(model, str(directory), {"name": "lambda.preset"})
+    with pytest.raises(zoo.PresetError, match="does not build"):
+        zoo.load(str(directory))
+
+
+def test_unknown_preset_names_the_close_ones(zoo_copy):
+    with pytest.raises(zoo.PresetError, match="closest: resnet_dnn_smoothing_18.tiny"):
+        zoo.load("resnet_dnn_smoothing_18.tinyy")
+
+
+def test_overrides_rebuild_from_the_registry_and_must_fit(zoo_copy):
+    plain = zoo.load(TINY)
+    seeded = zoo.load(TINY, mc_dropout=0.3, mc_dropout_seed=1)
+    assert any(layer.__class__.__name__ == "MCDropout" for layer in seeded.layers)
+    from blur_keras.layers import monte_carlo_disabled
+    with monte_carlo_disabled(seeded):     # dropout off: the same function as the preset
+        np.testing.assert_allclose(seeded.predict(images(), verbose=0),
+                                   plain.predict(images(), verbose=0), rtol=1e-5, atol=1e-5)
+    with pytest.raises(zoo.PresetError, match="do not fit"):
+        zoo.load(TINY, width=8)
+
+
+def test_remote_weights_are_fetched_once_by_url_and_checked(zoo_copy, tmp_path, monkeypatch):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
+    remote = tmp_path / "server" / "weights.h5"
+    remote.parent.mkdir()
+    os.replace(zoo_copy / TINY / "model.weights.h5", remote)      # the weights do not ship
+    index_path = zoo_copy / "index.json"
+    index = json.load(open(index_path))
+    index[TINY]["url"] = remote.as_uri()
+    index_path.write_text(json.dumps(index))
+    first = zoo.load(TINY)
+    cached = tmp_path / "keras_home" / "blur_keras" / f"{TINY}.weights.h5"
+    assert cached.is_file()
+    os.remove(remote)                                              # offline: the cache serves
+    second = zoo.load(TINY)
+    np.testing.assert_array_equal(first.predict(images(), verbose=0),
+                                  second.predict(images(), verbose=0))
+    flip_byte(cached)                                              # a damaged cache, no source
+    with pytest.raises(zoo.PresetError, match="cannot fetch"):
+        zoo.load(TINY)
+
+
+def run_zoo(*args, **env):
+    environment = {**os.environ, **env}
+    environment.pop("TF_CPP_MIN_LOG_LEVEL", None)     # as a user's shell: start-up logs hidden
+    return subprocess.run([sys.executable, "-m", "blur_keras.zoo", *args], capture_output=True,
+                          text=True, timeout=300, env=environment)
+
+
+def test_cli_list_show_verify_and_errors(zoo_copy):
+    env = {"BLUR_KERAS_ZOO_DIR": str(zoo_copy)}
+    listed = run_zoo("list", **env)
+    assert listed.returncode == 0 and listed.stdout.split() == [TINY], listed.stderr
+    shown = run_zoo("show", TINY, **env)
+    assert shown.returncode == 0 and json.loads(shown.stdout)["name"] == TINY
+    verified = run_zoo("verify", **env)
+    assert verified.returncode == 0 and "verified 1 preset" in verified.stdout
+    flip_byte(zoo_copy / TINY / "README.md")
+    broken = run_zoo("verify", **env)
+    assert broken.returncode == 1 and "README.md" in broken.stderr
+    assert len(broken.stderr.strip().splitlines()) == 1
+    bad = run_zoo("frobnicate", **env)
+    assert bad.returncode == 2 and "expected a command" in bad.stderr
+    unpublished = run_zoo("publish", "--run_dir=/nonexistent", f"--name={TINY}", **env)
+    assert unpublished.returncode == 2 and "no result.json" in unpublished.stderr
+
+
+def test_publish_refuses_unfinished_runs_and_names_of_other_models(tiny_zoo, tmp_path):
+    from blur_keras.zoo.publishing import publish
+    run_dir = tiny_zoo.parent / "run"
+    with pytest.raises(zoo.PresetError, match="resnet_dnn_smoothing_18.<tag>"):
+        publish(str(run_dir), "resnet_mcdo_18.tiny", str(tmp_path), progress=False)
+    with pytest.raises(zoo.PresetError, match="no result.json"):
+        publish(str(tmp_path), TINY, str(tmp_path), progress=False)
