@@ -47,8 +47,9 @@ def card_readme(card: dict) -> str:
         "", "## Test metrics",
         f"{evaluation['protocol']}", "",
         *_metric_rows(evaluation["test"]), "",
-        f"First 1,000 test images (what the zoo's test checks):", "",
-        *_metric_rows(evaluation["first_1000"]), "",
+        f"First 1,000 test images (what the zoo's test checks"
+        f"{'; the N = 50 row from its own 50-sample pass' if evaluation.get('first_1000_n50') else ''}):",
+        "", *_metric_rows({**evaluation["first_1000"], **evaluation.get("first_1000_n50", {})}), "",
     ]
     corruptions = card.get("corruptions")
     if corruptions:

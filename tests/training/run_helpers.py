@@ -1,4 +1,4 @@
-"""Runs `python -m blur_keras.train` in subprocesses for the training tests."""
+"""Runs `python -m blur_keras.training` in subprocesses for the training tests."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import h5py
 import numpy as np
 
 QUICK = ["--dataset=fashion_mnist", "--batch_size=32", "--train_subset=64", "--eval_subset=64",
-         "--eval_ensemble_sizes=1,2", "--verbose=2", "--nodownload", "--warmup_epochs=0"]
+         "--eval_ensemble_sizes=1,2", "--verbose=2", "--warmup_epochs=0"]
 
 
 def train_command(model_dir, *args) -> list[str]:
