@@ -1,10 +1,16 @@
-# `make demo` and `make test` work on a fresh machine: they create .venv if missing.
+# `make demo` and `make test` work on a fresh machine: they first make sure the real Fashion-MNIST
+# files are there (installing Debian's dataset-fashion-mnist when missing and allowed; otherwise
+# they stop with one message saying how to get them), then create .venv if missing.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# Overridable so that tests can simulate a machine without the package (scripts/fashion_mnist.sh).
+DEBIAN_DATA_DIR ?= /usr/share/datasets/fashion-mnist
+APT_GET ?= apt-get
+DATA_CHECK := DEBIAN_DATA_DIR='$(DEBIAN_DATA_DIR)' APT_GET='$(APT_GET)' sh scripts/fashion_mnist.sh
 
-.PHONY: demo test test-tf test-jax benchmarks clean
+.PHONY: demo test test-tf test-jax data test-data benchmarks clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -13,18 +19,28 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
-demo: $(STAMP)
+# The demo needs the files.
+data:
+	@$(DATA_CHECK)
+
+# The tests need them too, unless BLUR_KERAS_ALLOW_MISSING_DATA=1 (then the tests marked
+# real_data are skipped, each saying why).
+test-data:
+	@$(DATA_CHECK) --tests
+
+demo: data $(STAMP)
 	$(PY) -m blur_keras.demo
 
 test: test-tf test-jax
 
-test-tf: $(STAMP)
-	TF_CPP_MIN_LOG_LEVEL=2 $(PY) -m pytest -q -p no:cacheprovider -n 2 tests
+# pytest exits 5 when it collects no tests: make counts that as a failure like any non-zero status.
+test-tf: test-data $(STAMP)
+	TF_CPP_MIN_LOG_LEVEL=2 $(PY) -m pytest -q -rs -p no:cacheprovider -n 2 tests
 
 # The backend-agnostic parts (layers, models, prediction, metrics, plots, corruptions,
 # robustness evaluation) again on JAX.
-test-jax: $(STAMP)
-	KERAS_BACKEND=jax $(PY) -m pytest -q -p no:cacheprovider -m "not tensorflow_only and not exhaustive" \
+test-jax: test-data $(STAMP)
+	KERAS_BACKEND=jax $(PY) -m pytest -q -rs -p no:cacheprovider -m "not tensorflow_only and not exhaustive" \
 		tests/layers tests/models tests/test_predict.py tests/test_metrics.py tests/test_plots.py \
 		tests/corruptions tests/test_robustness.py
 

@@ -27,6 +27,7 @@ def small_mc_model():
         MCDropout(0.3), keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(10)])
 
 
+@pytest.mark.real_data
 def test_api_reports_every_ensemble_size():
     from blur_keras.data import load
     ds = load("fashion_mnist", "test", batch_size=100, training=False, subset=300, download=False)
@@ -42,6 +43,7 @@ def test_api_reports_every_ensemble_size():
     assert list(det) == [1]
 
 
+@pytest.mark.real_data
 def test_cli_with_keras_file_writes_table_csv_json_and_plots(tmp_path):
     model_path = tmp_path / "mc.keras"
     small_mc_model().save(model_path)
@@ -58,6 +60,7 @@ def test_cli_with_keras_file_writes_table_csv_json_and_plots(tmp_path):
         assert (out / plot).stat().st_size > 1000
 
 
+@pytest.mark.real_data
 def test_cli_with_registry_name_and_weights(tmp_path):
     model = models.get("resnet_mcdo_smoothing_18", input_shape=(28, 28, 1), num_classes=10)
     weights = tmp_path / "model.weights.h5"

@@ -93,6 +93,7 @@ def fashion_subset():
     return images[:40], labels[:40].astype(np.int64)
 
 
+@pytest.mark.real_data
 def test_evaluate_corruptions_generated_matches_a_manual_run(fashion_subset):
     from blur_keras import corruptions, metrics
     from blur_keras.predict import predict_proba
@@ -141,6 +142,7 @@ def test_evaluate_corruptions_from_a_callable_with_baselines():
         robustness.evaluate_corruptions(model, batches, ["fog"], baseline="resnet")
 
 
+@pytest.mark.real_data
 @pytest.mark.parametrize("kwargs, message", [
     ({"corruptions": ["mist"]}, "unknown: \\['mist'\\]"),
     ({"corruptions": []}, "non-empty"),

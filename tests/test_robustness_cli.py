@@ -26,6 +26,7 @@ def fashion_model(tmp_path_factory):
     return path
 
 
+@pytest.mark.real_data
 def test_generated_corruptions_consistency_and_a_baseline_run(fashion_model, tmp_path):
     out = tmp_path / "out"
     result = run_module("blur_keras.robustness", f"--model={fashion_model}",
@@ -71,7 +72,7 @@ def test_published_cifar100_c_scored_against_alexnet(tmp_path):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--corruptions=mist"], "unknown: ['mist']"),
+    pytest.param(["--corruptions=mist"], "unknown: ['mist']", marks=pytest.mark.real_data),
     (["--corruptions=none"], "Nothing to do"),
     (["--baseline=/no/such.json"], "--baseline must be"),
     (["--dataset=cifar100", "--source=published", "--corruptions=fog"], "zenodo"),
@@ -82,6 +83,7 @@ def test_errors_exit_2_with_a_message(fashion_model, args, message, tmp_path):
     assert result.returncode == 2 and message in result.stderr, result.stderr[-2000:]
 
 
+@pytest.mark.real_data
 def test_gallery_script(tmp_path):
     out = tmp_path / "gallery.png"
     result = run_module("blur_keras.corruption_gallery", "--index=3", f"--output={out}")

@@ -56,6 +56,7 @@ def test_any_channel_count_and_size(name, shape):
         assert not np.array_equal(out, images)
 
 
+@pytest.mark.real_data
 @pytest.mark.parametrize("name", ALL)
 def test_changes_the_image_at_every_severity(name, colour):
     for severity in corruptions.SEVERITIES:
@@ -63,6 +64,7 @@ def test_changes_the_image_at_every_severity(name, colour):
         assert np.abs(out - colour[:4]).mean() > 1e-3, (name, severity)
 
 
+@pytest.mark.real_data
 @pytest.mark.parametrize("name", RANDOM)
 def test_seeded_and_random(name, colour):
     a = corruptions.corrupt(colour[:3], name, 3, seed=7)
@@ -76,6 +78,7 @@ def test_seeded_and_random(name, colour):
     assert not np.array_equal(corruptions.corrupt(colour[:3], name, 3, seed=(7, 1)), a)
 
 
+@pytest.mark.real_data
 @pytest.mark.parametrize("name", [n for n in ALL if corruptions.CORRUPTIONS[n].monotonic])
 @pytest.mark.parametrize("images", ["colour", "fashion"])
 def test_strength_grows_with_severity(name, images, request):

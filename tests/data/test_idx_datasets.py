@@ -13,6 +13,7 @@ def write_idx(path, array, dtype_code=0x08):
         f.write(header + array.astype(np.uint8).tobytes())
 
 
+@pytest.mark.real_data
 def test_real_fashion_mnist_test_split():
     images, labels = load_idx_arrays("fashion_mnist", "test")
     assert images.shape == (10000, 28, 28, 1) and images.dtype == np.uint8
@@ -22,6 +23,7 @@ def test_real_fashion_mnist_test_split():
     assert np.bincount(labels).tolist() == [1000] * 10
 
 
+@pytest.mark.real_data
 def test_real_fashion_mnist_train_split():
     images, labels = load_idx_arrays("fashion_mnist", "train")
     assert images.shape == (60000, 28, 28, 1)

@@ -11,6 +11,7 @@ def batches(ds, n=2):
     return [(x.numpy(), y.numpy()) for x, y in ds.take(n)]
 
 
+@pytest.mark.real_data
 def test_fashion_mnist_test_split_is_normalised_real_data():
     ds = load("fashion_mnist", "test", batch_size=500, training=False, download=False)
     x, y = next(iter(ds))
@@ -20,6 +21,7 @@ def test_fashion_mnist_test_split_is_normalised_real_data():
     assert abs(float(np.mean(x))) < 0.1 and 0.9 < float(np.std(x)) < 1.1
 
 
+@pytest.mark.real_data
 def test_training_pipeline_is_seeded_and_augmented():
     kwargs = dict(batch_size=32, training=True, subset=256, download=False)
     a = batches(load("fashion_mnist", "train", seed=3, **kwargs))
@@ -35,6 +37,7 @@ def test_training_pipeline_is_seeded_and_augmented():
         == sorted(plain[1])
 
 
+@pytest.mark.real_data
 def test_subset_and_partial_batches():
     ds = load("fashion_mnist", "test", batch_size=64, training=False, subset=100, download=False)
     sizes = [len(y) for _, y in ds.as_numpy_iterator()]
@@ -92,6 +95,7 @@ def test_specs_hold_reference_normalisation():
     assert DATASETS["imagenet2012"].test_split == "validation"
 
 
+@pytest.mark.real_data
 def test_load_arrays_real_fashion_mnist_and_mock_imagenet():
     from blur_keras.data import load_arrays
     images, labels = load_arrays("fashion_mnist", "test", subset=50, download=False)

@@ -10,6 +10,7 @@ from tests.training.run_helpers import environment, h5_arrays, run_train, train_
 pytestmark = pytest.mark.tensorflow_only
 
 
+@pytest.mark.real_data
 def test_mirrored_on_two_cpu_devices_matches_one_device(tmp_path):
     common = ["--model=resnet_dnn_smoothing_18", "--epochs=1", "--train_subset=32",
               "--cpu_devices=2", "--seed=3"]
@@ -53,6 +54,7 @@ def free_ports(count):
     return ports
 
 
+@pytest.mark.real_data
 def test_multi_worker_two_processes_end_with_identical_weights(tmp_path):
     ports = free_ports(2)
     cluster = {"worker": [f"127.0.0.1:{port}" for port in ports]}

@@ -11,7 +11,8 @@ from tensorflow.compat.v1.train import summary_iterator
 from blur_keras.training import TrainConfig, train
 from tests.training.run_helpers import environment, h5_arrays, run_train, train_command
 
-pytestmark = pytest.mark.tensorflow_only
+# Every test but the config ones trains on the real Fashion-MNIST files.
+pytestmark = [pytest.mark.tensorflow_only, pytest.mark.real_data]
 
 
 def test_short_run_lowers_loss_and_writes_every_output(tmp_path):

@@ -11,7 +11,7 @@ from blur_keras import zoo
 from blur_keras.zoo import preset as preset_module
 from tests.zoo.conftest import TINY
 
-pytestmark = pytest.mark.tensorflow_only
+pytestmark = [pytest.mark.tensorflow_only, pytest.mark.real_data]
 
 
 def images(count=8):

@@ -6,7 +6,7 @@ import pytest
 
 from blur_keras import zoo
 
-pytestmark = pytest.mark.tensorflow_only
+pytestmark = [pytest.mark.tensorflow_only, pytest.mark.real_data]
 
 
 @pytest.fixture(autouse=True)
