@@ -19,37 +19,68 @@ flags.DEFINE_string("model", None, "Registry name (with --weights) or a .keras f
 flags.DEFINE_string("weights", None, "A .weights.h5 file for a registry --model.")
 flags.DEFINE_string("dataset", "fashion_mnist", "Dataset name (see blur_keras.data.DATASETS).")
 flags.DEFINE_enum("split", "test", ["train", "test"], "Split to evaluate.")
-flags.DEFINE_string("data_dir", None, "tfds data_dir / directory of IDX files.")
-flags.DEFINE_bool("download", True, "Let tfds download the dataset when it is missing.")
+flags.DEFINE_string("data_dir", None, "tfds data_dir / directory of IDX files (must exist).")
+flags.DEFINE_bool("download", False, "Let tfds download the dataset when it is missing.")
 flags.DEFINE_integer("batch_size", 256, "Examples per batch.")
 flags.DEFINE_list("ensemble_sizes", None,
                   "Ensemble sizes N; default 1,2,3,4,5,10,20,50 (stochastic) or 1.")
 flags.DEFINE_integer("subset", None, "Evaluate only the first N examples.")
 flags.DEFINE_string("output_dir", "eval_output", "Where results.csv/json and plots go.")
+flags.DEFINE_enum("outputs", "auto", ["auto", "logits", "probabilities"],
+                  "What the model outputs; auto: probabilities when its last layer applies a "
+                  "softmax (or its first outputs are probability rows), else logits.")
+flags.DEFINE_enum("ece_binning", "consistent", ["consistent", "reference"],
+                  "ECE bins: consistent ((lo, hi] for everything) or reference (the paper's "
+                  "code: confidences summed over [lo, hi)).")
 flags.mark_flag_as_required("model")
+
+
+def _checked_arguments() -> dict:
+    """Every argument checked (paths expanded) before anything is loaded or computed."""
+    from blur_keras import cli_checks, evaluation
+    from blur_keras.data import get_spec
+    get_spec(FLAGS.dataset)
+    model, weights = cli_checks.model_and_weights(FLAGS.model, FLAGS.weights)
+    return {
+        "model": model,
+        "weights": weights,
+        "data_dir": cli_checks.existing_dir("data_dir", FLAGS.data_dir),
+        "batch_size": cli_checks.positive_int("batch_size", FLAGS.batch_size),
+        "subset": cli_checks.positive_int("subset", FLAGS.subset, allow_none=True),
+        "sizes": cli_checks.int_list("ensemble_sizes", FLAGS.ensemble_sizes)
+        if FLAGS.ensemble_sizes else None,
+        "output_dir": cli_checks.output_dir("output_dir", FLAGS.output_dir,
+                                            evaluation.OUTPUT_FILES),
+    }
 
 
 def main(argv) -> None:
     del argv
-    from blur_keras import data, evaluation
+    from blur_keras import data, evaluation, predict
     try:
-        sizes = [int(n) for n in FLAGS.ensemble_sizes] if FLAGS.ensemble_sizes else None
-    except ValueError:
-        raise app.UsageError(f"--ensemble_sizes must be integers; got {FLAGS.ensemble_sizes}.")
-    try:
-        model = evaluation.load_model(FLAGS.model, FLAGS.weights, FLAGS.dataset)
-        dataset = data.load(FLAGS.dataset, FLAGS.split, batch_size=FLAGS.batch_size,
-                            training=False, data_dir=FLAGS.data_dir, subset=FLAGS.subset,
+        args = _checked_arguments()
+        model = evaluation.load_model(args["model"], args["weights"], FLAGS.dataset)
+        dataset = data.load(FLAGS.dataset, FLAGS.split, batch_size=args["batch_size"],
+                            training=False, data_dir=args["data_dir"], subset=args["subset"],
                             download=FLAGS.download)
-        results, probs, labels = evaluation.evaluate_ensemble_sizes(model, dataset, sizes)
+        if FLAGS.outputs == "auto":
+            first = next(evaluation.numpy_batches(dataset), None)
+            outputs, reason = predict.infer_outputs(model, None if first is None else first[0])
+        else:
+            outputs, reason = FLAGS.outputs, "--outputs"
+        print(f"Model outputs: {outputs} ({reason}); --outputs overrides this.")
+        results, probs, labels = evaluation.evaluate_ensemble_sizes(
+            model, dataset, args["sizes"], outputs=outputs, ece_binning=FLAGS.ece_binning)
     except (ValueError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         sys.exit(2)
     print(f"\n{FLAGS.model} on {FLAGS.dataset} {FLAGS.split} ({len(labels)} examples)")
     print(evaluation.format_table(results))
     config = {flag: FLAGS[flag].value for flag in
-              ("model", "weights", "dataset", "split", "batch_size", "subset", "ensemble_sizes")}
-    paths = evaluation.write_outputs(results, probs, labels, FLAGS.output_dir, config,
+              ("model", "weights", "dataset", "split", "batch_size", "subset", "ensemble_sizes",
+               "ece_binning")}
+    config["outputs"] = outputs
+    paths = evaluation.write_outputs(results, probs, labels, args["output_dir"], config,
                                      os.path.basename(FLAGS.model))
     print("Wrote " + ", ".join(paths.values()))
 

@@ -16,6 +16,8 @@ from blur_keras.predict import predict_proba
 
 #: Default ensemble sizes (numbers of MC samples) of stochastic models.
 STOCHASTIC_ENSEMBLE_SIZES = (1, 2, 3, 4, 5, 10, 20, 50)
+#: The files `write_outputs` writes into its directory.
+OUTPUT_FILES = ("results.csv", "results.json", "reliability.png", "ensemble_size.png")
 
 
 def load_model(model: str, weights: str | None, dataset: str,
@@ -68,7 +70,8 @@ def default_ensemble_sizes(model: keras.Model) -> tuple[int, ...]:
 
 def evaluate_ensemble_sizes(model: keras.Model, dataset: Iterable,
                             ensemble_sizes: Sequence[int] | None = None,
-                            num_bins: int = 10, progress: bool = True,
+                            num_bins: int = 10, progress: bool = True, *,
+                            outputs: str = "auto", ece_binning: str = "consistent",
                             ) -> tuple[dict[int, dict[str, float]], dict[int, np.ndarray], np.ndarray]:
     """Metrics of the predictive mean of the first N samples, for every N.
 
@@ -77,11 +80,13 @@ def evaluate_ensemble_sizes(model: keras.Model, dataset: Iterable,
     first N of them.
 
     Args:
-        model: a model that outputs logits.
+        model: a model that outputs logits or probabilities (see `outputs`).
         dataset: batches of `(images, labels)` (a `tf.data.Dataset` or any iterable).
         ensemble_sizes: the N to report; default `default_ensemble_sizes(model)`.
         num_bins: ECE bins.
         progress: show a progress bar.
+        outputs: `"auto"`, `"logits"` or `"probabilities"` (see `predict_proba`).
+        ece_binning: `"consistent"` or `"reference"` (see `metrics.calibration_bins`).
 
     Returns:
         `(results, probs, labels)`: `{N: metrics.summary(...)}`, `{N: probabilities}`
@@ -99,7 +104,7 @@ def evaluate_ensemble_sizes(model: keras.Model, dataset: Iterable,
     labels = []
     for step, (images, batch_labels) in enumerate(numpy_batches(dataset), start=1):
         _, samples = predict_proba(model, images, num_samples=sizes[-1],
-                                   batch_size=len(images), return_samples=True)
+                                   batch_size=len(images), return_samples=True, outputs=outputs)
         cumulative = np.cumsum(samples.astype(np.float64), axis=0)
         for n in sizes:
             parts[n].append((cumulative[n - 1] / n).astype(np.float32))
@@ -109,7 +114,7 @@ def evaluate_ensemble_sizes(model: keras.Model, dataset: Iterable,
         raise ValueError("The dataset is empty: nothing to evaluate.")
     labels = np.concatenate(labels).astype(np.int64)
     probs = {n: np.concatenate(parts[n]) for n in sizes}
-    results = {n: metrics.summary(probs[n], labels, num_bins) for n in sizes}
+    results = {n: metrics.summary(probs[n], labels, num_bins, ece_binning) for n in sizes}
     return results, probs, labels
 
 
@@ -130,14 +135,13 @@ def format_table(results: dict[int, dict[str, float]]) -> str:
 
 
 def write_outputs(results, probs, labels, output_dir: str, config: dict, title: str) -> dict:
-    """Writes `results.csv`, `results.json`, `reliability.png` and `ensemble_size.png`.
+    """Writes the `OUTPUT_FILES`: results.csv, results.json, reliability.png, ensemble_size.png.
 
     Returns:
         The paths written, by kind.
     """
     os.makedirs(output_dir, exist_ok=True)
-    paths = {name: os.path.join(output_dir, name) for name in
-             ("results.csv", "results.json", "reliability.png", "ensemble_size.png")}
+    paths = {name: os.path.join(output_dir, name) for name in OUTPUT_FILES}
     keys = list(next(iter(results.values())))
     with open(paths["results.csv"], "w", newline="") as f:
         writer = csv.writer(f)

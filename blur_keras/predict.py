@@ -14,10 +14,17 @@ It is fast:
   samples for the rows of a batch (MC dropout, Flipout); otherwise
   (reparameterization layers share one weight sample per call) the prefix
   runs once and the suffix N times.
+
+Models that output probabilities (a final softmax activation or `Softmax`
+layer, e.g. a user's `.keras` file) are recognised and not softmaxed again:
+`outputs="auto"` (the default) decides once per model, says so in a log line
+(`infer_outputs` gives the decision and its reason), and `outputs="logits"` or
+`"probabilities"` overrides it.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import weakref
 from typing import Any, Sequence
@@ -27,8 +34,13 @@ import keras
 from keras import ops
 
 from blur_keras.layers import monte_carlo_layers
+from blur_keras.metrics import row_sum_tolerance
 
 METHODS = ("auto", "fast", "naive")
+#: What a model's outputs are: decided from the model (`"auto"`) or given.
+OUTPUTS = ("auto", "logits", "probabilities")
+
+_LOG = logging.getLogger(__name__)
 
 
 class _RepeatBatch(keras.layers.Layer):
@@ -140,9 +152,91 @@ def _plan(model: keras.Model, max_rows: int) -> _MonteCarloPlan:
     return cached["plan"]
 
 
-def _log_probs(outputs: np.ndarray, from_logits: bool) -> np.ndarray:
+def _output_operation(model):
+    """The operation that makes the (first) output of a functional/Sequential model, or None."""
+    try:
+        outputs = model.outputs
+    except (AttributeError, ValueError):
+        return None
+    if not outputs:
+        return None
+    history = getattr(outputs[0], "_keras_history", None)
+    return getattr(history, "operation", None)
+
+
+def _final_softmax(model) -> bool:
+    """Whether the last operation of `model` is a softmax (layer, activation or `ops.softmax`)."""
+    operation = _output_operation(model)
+    if isinstance(operation, keras.Model):
+        return _final_softmax(operation)
+    return type(operation).__name__ == "Softmax" \
+        or getattr(operation, "activation", None) is keras.activations.softmax
+
+
+def _are_probability_rows(outputs: np.ndarray) -> bool:
+    outputs = np.asarray(outputs)
+    values = outputs.astype(np.float64)
+    return bool(np.all(np.isfinite(values)) and values.min() >= 0 and np.all(
+        np.abs(values.sum(axis=-1) - 1.0) <= row_sum_tolerance(outputs.dtype)))
+
+
+def _decide(model: keras.Model, first=None) -> tuple[str, str]:
+    """The rule of `infer_outputs`, on the model's outputs `first` for a first batch (or None)."""
+    if _final_softmax(model):
+        return "probabilities", "its last layer applies a softmax"
+    if first is None:
+        return "logits", "no final softmax"
+    if _are_probability_rows(first):
+        return "probabilities", "its outputs on a first batch are non-negative and sum to 1"
+    return "logits", "no final softmax, and its outputs on a first batch are not probabilities"
+
+
+def infer_outputs(model: keras.Model, x=None) -> tuple[str, str]:
+    """Whether `model` outputs logits or probabilities, and why.
+
+    A model whose last layer applies a softmax (a `Softmax` layer, a
+    `softmax` activation, `keras.ops.softmax`) outputs probabilities. For other
+    models (e.g. subclassed ones), `x` (a batch of inputs; the first 16 rows
+    are used) decides: outputs that are non-negative rows summing to 1 are
+    probabilities. Otherwise: logits. `predict_proba(outputs="auto")` applies
+    the same rule to its first batch.
+
+    Args:
+        model: a Keras model.
+        x: optional batch of model inputs.
+
+    Returns:
+        `("logits" | "probabilities", reason)`.
+
+    Example:
+
+    >>> infer_outputs(keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, "softmax")]))
+    ('probabilities', 'its last layer applies a softmax')
+    """
+    if x is None or _final_softmax(model):
+        return _decide(model)
+    return _decide(model, np.asarray(model.predict_on_batch(x[:16])))
+
+
+_OUTPUT_KINDS: "weakref.WeakKeyDictionary[keras.Model, str]" = weakref.WeakKeyDictionary()
+
+
+def _resolve_outputs(model: keras.Model, outputs: str, first: np.ndarray) -> str:
+    """`outputs`, or for `"auto"` the kind decided for `model` (once, and logged)."""
+    if outputs != "auto":
+        return outputs
+    if model not in _OUTPUT_KINDS:
+        kind, reason = _decide(model, first)
+        _LOG.log(logging.WARNING if kind == "probabilities" else logging.INFO,
+                 "predict_proba: %s outputs %s (%s); pass outputs='%s' if not.", model.name,
+                 kind, reason, "logits" if kind == "probabilities" else "probabilities")
+        _OUTPUT_KINDS[model] = kind
+    return _OUTPUT_KINDS[model]
+
+
+def _log_probs(outputs: np.ndarray, kind: str) -> np.ndarray:
     outputs = outputs.astype(np.float64)
-    if not from_logits:
+    if kind == "probabilities":
         with np.errstate(divide="ignore"):
             return np.log(outputs)
     shifted = outputs - outputs.max(axis=-1, keepdims=True)
@@ -160,7 +254,7 @@ def _batches(x, batch_size: int):
 
 
 def predict_proba(model: keras.Model, x, num_samples: int = 1, batch_size: int = 128, *,
-                  from_logits: bool = True, return_samples: bool = False,
+                  outputs: str = "auto", return_samples: bool = False,
                   method: str = "auto", max_rows: int = 256):
     """Predictive mean probabilities of N Monte Carlo samples.
 
@@ -171,8 +265,9 @@ def predict_proba(model: keras.Model, x, num_samples: int = 1, batch_size: int =
             batches (`x` or `(x, y)`; `batch_size` is then ignored).
         num_samples: N, forward passes to average (>= 1).
         batch_size: examples per batch for array inputs.
-        from_logits: the model outputs logits (True, the default for every
-            registry model) or probabilities.
+        outputs: `"logits"` (every registry model), `"probabilities"`, or
+            `"auto"` (default): decided once per model by `infer_outputs`'s
+            rule on the first batch, and logged (a warning for probabilities).
         return_samples: also return the per-sample probabilities.
         method: `"auto"`/`"fast"` (deterministic prefix once, samples batched)
             or `"naive"` (N full forward passes; for reference and benchmarks).
@@ -196,13 +291,18 @@ def predict_proba(model: keras.Model, x, num_samples: int = 1, batch_size: int =
         raise ValueError(f"Unknown method {method!r}: expected one of {METHODS}.")
     if not isinstance(max_rows, int) or max_rows < 1:
         raise ValueError(f"max_rows must be a positive integer; received {max_rows!r}.")
+    if outputs not in OUTPUTS:
+        raise ValueError(f"outputs must be one of {OUTPUTS}; received {outputs!r}.")
     plan = _plan(model, max_rows)
     means, samples = [], []
     for batch in _batches(x, batch_size):
-        log_probs = _log_probs(plan.sample_logits(batch, num_samples, method), from_logits)
+        raw = plan.sample_logits(batch, num_samples, method)
+        outputs = _resolve_outputs(model, outputs, raw[0])
+        log_probs = _log_probs(raw, outputs)
         if log_probs.shape[0] == 1 and num_samples > 1:  # deterministic: all samples equal
             log_probs = np.repeat(log_probs, num_samples, axis=0)
         peak = log_probs.max(axis=0)
+        peak[np.isneginf(peak)] = 0.0      # a class with probability 0 in every sample
         mean = np.exp(peak) * np.exp(log_probs - peak).mean(axis=0)
         means.append(mean.astype(np.float32))
         if return_samples:
@@ -223,7 +323,9 @@ class Ensemble(keras.Model):
 
     Args:
         members: Keras models with the same input and number of classes.
-        from_logits: whether the members output logits (default) or probabilities.
+        from_logits: whether the members output logits or probabilities; None
+            (default): per member, probabilities when its last layer applies
+            a softmax (see `infer_outputs`), else logits.
         **kwargs: base `keras.Model` arguments (`name`).
 
     Returns:
@@ -235,7 +337,7 @@ class Ensemble(keras.Model):
     >>> probs = predict_proba(ensemble, images)
     """
 
-    def __init__(self, members: Sequence[keras.Model], from_logits: bool = True, **kwargs):
+    def __init__(self, members: Sequence[keras.Model], from_logits: bool | None = None, **kwargs):
         super().__init__(**kwargs)
         members = list(members)
         if not members or not all(isinstance(m, keras.Model) for m in members):
@@ -246,6 +348,8 @@ class Ensemble(keras.Model):
             raise ValueError(f"Ensemble members disagree on the output shape: {sorted(shapes)}.")
         self.members = members
         self.from_logits = from_logits
+        self._member_logits = [not _final_softmax(m) if from_logits is None else from_logits
+                               for m in members]
 
     def build(self, input_shape):
         for member in self.members:
@@ -255,9 +359,9 @@ class Ensemble(keras.Model):
 
     def call(self, inputs, training=None):
         outputs = []
-        for member in self.members:
+        for member, logits in zip(self.members, self._member_logits):
             y = ops.cast(member(inputs, training=training), "float32")
-            outputs.append(ops.log_softmax(y, axis=-1) if self.from_logits
+            outputs.append(ops.log_softmax(y, axis=-1) if logits
                            else ops.log(ops.maximum(y, 1e-38)))
         stacked = ops.stack(outputs, axis=0)
         return ops.logsumexp(stacked, axis=0) - math.log(len(self.members))

@@ -73,16 +73,60 @@ def test_cli_with_registry_name_and_weights(tmp_path):
 
 
 @pytest.mark.parametrize("args,message", [
-    (["--model=missing.keras"], "Model file not found"),
+    (["--model=missing.keras"], "--model: file not found: missing.keras"),
     (["--model=resnet_mcdo_smoothing_18"], "--weights is required"),
-    (["--model=resnet_dnn_18", "--weights=nowhere.weights.h5"], "Weights file not found"),
+    (["--model=resnet_dnn_18", "--weights=nowhere.weights.h5"],
+     "--weights: file not found: nowhere.weights.h5"),
     (["--model=resnet_mcdo_smoothing_19", "--weights=x"], "Unknown model name"),
-    (["--model=x.keras", "--dataset=svhn"], "Model file not found"),
+    (["--model=x.keras", "--dataset=svhn"], "Unknown dataset 'svhn'"),
 ])
 def test_cli_errors_are_clear_and_nonzero(args, message, tmp_path):
     result = run_cli(*args, f"--output_dir={tmp_path}", "--nodownload")
-    assert result.returncode != 0
+    assert result.returncode == 2
     assert message in result.stderr
+
+
+def test_cli_checks_output_dir_and_data_dir_before_evaluating(tmp_path):
+    model_path = tmp_path / "mc.keras"
+    small_mc_model().save(model_path)
+    a_file = tmp_path / "a_file"
+    a_file.write_text("")
+    for args, message in [([f"--output_dir={a_file}"], f"--output_dir={a_file} is a file"),
+                          ([f"--output_dir={tmp_path}", "--data_dir=/nonexistent"],
+                           "--data_dir: directory not found: /nonexistent")]:
+        result = run_cli(f"--model={model_path}", "--subset=8", *args)
+        assert result.returncode == 2 and message in result.stderr, result.stderr[-2000:]
+        assert "Model outputs" not in result.stdout     # nothing loaded, nothing evaluated
+
+
+def test_cli_does_not_download_by_default_and_says_how_to_get_the_data(tmp_path):
+    model_path = tmp_path / "c10.keras"
+    keras.Sequential([keras.Input((32, 32, 3)), keras.layers.GlobalAveragePooling2D(),
+                      keras.layers.Dense(10)]).save(model_path)
+    result = run_cli(f"--model={model_path}", "--dataset=cifar10", f"--output_dir={tmp_path}")
+    assert result.returncode == 2 and "No data for cifar10 test" in result.stderr
+    assert "tfds (no download)" in result.stderr and "--download" in result.stderr
+    assert "tfds (download)" not in result.stderr
+
+
+def test_cli_scores_a_softmax_model_on_its_probabilities(tmp_path):
+    model_path = tmp_path / "soft.keras"
+    keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(),
+                      keras.layers.Dense(10, activation="softmax")]).save(model_path)
+    out = tmp_path / "out"
+    result = run_cli(f"--model={model_path}", "--subset=64", f"--output_dir={out}",
+                     "--ece_binning=reference")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Model outputs: probabilities (its last layer applies a softmax)" in result.stdout
+    saved = json.load(open(out / "results.json"))
+    assert saved["config"]["outputs"] == "probabilities"
+    assert saved["config"]["ece_binning"] == "reference"
+    # Softmaxed twice, the 10 probabilities would be squeezed towards 1/10 (NLL near log 10).
+    from blur_keras import data, metrics, predict
+    images, labels = data.load_arrays("fashion_mnist", "test", subset=64)
+    x = (images.astype("float32") / 255 - 0.2860) / 0.3530
+    probs = predict.predict_proba(keras.saving.load_model(model_path), x, outputs="probabilities")
+    assert saved["results"]["1"]["nll"] == pytest.approx(metrics.nll(probs, labels), rel=1e-5)
 
 
 def test_cli_incompatible_weights_and_unknown_dataset(tmp_path):

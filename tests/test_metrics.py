@@ -83,13 +83,100 @@ def test_cutoff_metrics_by_hand():
     (np.ones((2, 3)) / 3, np.array([0, 3]), "labels must be in"),
     (np.ones((2, 3)) / 3, np.array([0]), "labels must have shape"),
     (np.ones(3) / 3, np.array([0]), "probs must have shape"),
-    (np.array([[2.0, -1.0]]), np.array([0]), "did you pass logits"),
+    (np.array([[2.0, -1.0]]), np.array([0]), "pass logits"),
     (np.zeros((0, 3)), np.zeros(0, int), "at least one example"),
     (np.ones((1, 2)) / 2, np.array([0.5]), "integers"),
 ])
 def test_bad_inputs(probs, labels, message):
     with pytest.raises(ValueError, match=message):
         metrics.nll(probs, labels)
+
+
+@pytest.mark.parametrize("probs,message", [
+    ([[0.2, 0.8, 0.0], [0.5, 0.6, 0.1]], r"row 1 is \[0.5, 0.6, 0.1\], summing to 1.2"),
+    ([[0.5, 0.6, -0.1], [0.2, 0.8, 0.0]], "row 0"),
+    ([[0.2, 0.8, 0.0], [0.3, 0.3, 0.3]], "row 1 .* summing to 0.9"),
+    ([[0.2, 0.8, 0.0], [np.nan, 0.5, 0.5]], "row 1"),
+])
+def test_rows_that_are_not_probabilities_are_refused(probs, message):
+    with pytest.raises(ValueError, match=message):
+        metrics.summary(probs, [0, 1])
+
+
+def test_row_sum_tolerance_follows_the_precision():
+    assert metrics.row_sum_tolerance(np.float64) == metrics.row_sum_tolerance(np.float32) == 1e-3
+    assert metrics.row_sum_tolerance(np.float16) == 4 * 2.0 ** -10
+    assert metrics.row_sum_tolerance(keras.ops.convert_to_numpy(
+        keras.ops.ones(1, "bfloat16")).dtype) == 4 * 2.0 ** -7
+    # A float32 row off by 0.002 is refused; the same error in float16 is rounding.
+    off = np.array([[0.502, 0.5]])
+    with pytest.raises(ValueError, match="within 0.001"):
+        metrics.accuracy(off.astype(np.float32), [0])
+    assert metrics.accuracy(off.astype(np.float16), [0]) == 1.0
+
+
+def test_softmax_computed_in_half_precision_is_accepted():
+    logits = np.random.default_rng(0).normal(size=(500, 1000)) * 4
+    for dtype in ("float16", "bfloat16"):
+        probs = keras.ops.convert_to_numpy(keras.ops.softmax(keras.ops.cast(logits, dtype)))
+        assert 0 <= metrics.nll(probs, np.zeros(500, int))
+
+
+# Confidences exactly on bin edges (10 bins): 0.5 and 1.0 are exact in float32 and float64.
+EDGE_PROBS = np.array([[0.5, 0.5],      # label 0: correct, confidence 0.5
+                       [1.0, 0.0],      # label 0: correct, confidence 1.0
+                       [0.55, 0.45]],   # label 1: wrong, confidence 0.55
+                      np.float32)
+EDGE_LABELS = np.array([0, 0, 1])
+
+
+def test_ece_binnings_differ_by_the_known_amount_on_bin_edges():
+    c55 = float(np.float32(0.55))
+    # Consistent bins (lo, hi]: 0.5 -> (.4, .5], 1.0 -> (.9, 1], 0.55 -> (.5, .6].
+    consistent = (abs(0.5 - 1) + abs(1.0 - 1) + abs(c55 - 0)) / 3
+    # Reference: counts as above, but confidences summed over [lo, hi): 0.5 joins 0.55 in
+    # [.5, .6) and 1.0 is in no bin. Bins (.4, .5]: conf 0, acc 1; (.5, .6]: conf 0.5 + 0.55
+    # over 1 example, acc 0; (.9, 1]: conf 0, acc 1.
+    reference = (1 + (0.5 + c55) + 1) / 3
+    assert metrics.ece(EDGE_PROBS, EDGE_LABELS) == pytest.approx(consistent, abs=1e-7)
+    assert metrics.ece(EDGE_PROBS, EDGE_LABELS, binning="reference") == pytest.approx(
+        reference, abs=1e-7)
+    assert reference - consistent == pytest.approx(2 / 3, abs=1e-7)
+    assert metrics.signed_ece(EDGE_PROBS, EDGE_LABELS, binning="reference") == pytest.approx(
+        (-1 + (0.5 + c55) - 1) / 3, abs=1e-7)
+    bins = metrics.calibration_bins(EDGE_PROBS, EDGE_LABELS, binning="reference")
+    assert bins["count"].tolist() == [0, 0, 0, 0, 1, 1, 0, 0, 0, 1]
+    assert metrics.summary(EDGE_PROBS, EDGE_LABELS, binning="reference")["ece"] == \
+        pytest.approx(reference, abs=1e-7)
+    with pytest.raises(ValueError, match="binning must be one of"):
+        metrics.ece(EDGE_PROBS, EDGE_LABELS, binning="torch")
+
+
+def reference_code_ece(probs, labels, bins=np.linspace(0.0, 1.0, 11)):
+    """ECE as the paper's ops/tests.py computes it, written out with its epsilons."""
+    confidence, predicted = probs.max(axis=1), probs.argmax(axis=1)
+    counts, accs, confs = [], [], []
+    for lo, hi in zip(bins, bins[1:]):
+        counted = (confidence > lo) & (confidence <= hi)
+        count = counted.sum()
+        counts.append(count)
+        accs.append((predicted[counted] == labels[counted]).sum() / count if count else 0.0)
+        confs.append(confidence[(confidence >= lo) & (confidence < hi)].sum() / (count + 1e-7))
+    freq = np.array(counts) / (sum(counts) + 1e-7)
+    return float(np.sum(np.abs(np.array(accs) - np.array(confs)) * freq))
+
+
+def test_reference_binning_matches_the_reference_codes_ece():
+    rng = np.random.default_rng(3)
+    logits = rng.normal(size=(400, 10)) * rng.uniform(0, 40, size=(400, 1))
+    probs = keras.ops.convert_to_numpy(keras.ops.softmax(logits.astype("float32")))
+    probs[:20] = np.eye(10, dtype=np.float32)[rng.integers(0, 10, 20)]    # confidence 1.0
+    probs[20:40] = np.float32(0.5) * np.eye(10, dtype=np.float32)[:2].sum(0)  # 0.5 on an edge
+    labels = rng.integers(0, 10, 400)
+    assert (probs.max(1) == 1).sum() >= 20
+    expected = reference_code_ece(probs, labels)
+    assert metrics.ece(probs, labels, binning="reference") == pytest.approx(expected, abs=1e-6)
+    assert abs(metrics.ece(probs, labels) - expected) > 0.01
 
 
 def test_streaming_metrics_equal_numpy_over_batches():

@@ -1,10 +1,12 @@
+import logging
+
 import numpy as np
 import pytest
 import keras
 
 import blur_keras.models as models
 from blur_keras.layers import MCDropout, monte_carlo_disabled
-from blur_keras.predict import Ensemble, _plan, predict_proba
+from blur_keras.predict import Ensemble, _plan, infer_outputs, predict_proba
 from tests.test_case import random_input, run_model_saving_test, to_numpy
 
 
@@ -86,7 +88,70 @@ def test_stable_for_extreme_logits_and_probability_outputs():
     assert np.all(np.isfinite(probs)) and probs.sum() == pytest.approx(1.0)
     soft = keras.Sequential([keras.Input((3,)), keras.layers.Softmax()])
     x = random_input((4, 3))
-    np.testing.assert_allclose(predict_proba(soft, x, from_logits=False), softmax(x), rtol=1e-5)
+    np.testing.assert_allclose(predict_proba(soft, x, outputs="probabilities"), softmax(x),
+                               rtol=1e-5)
+
+
+def one_hot_softmax_model(final):
+    """Outputs [1, 0, ..., 0] (10 classes) through a final softmax written as `final`."""
+    inputs = keras.Input((3,))
+    logits = keras.layers.Dense(10, kernel_initializer="zeros",
+                                bias_initializer=keras.initializers.Constant(
+                                    [200.0] + [0.0] * 9),
+                                activation="softmax" if final == "activation" else None)(inputs)
+    if final == "layer":
+        logits = keras.layers.Softmax()(logits)
+    elif final == "op":
+        logits = keras.ops.softmax(logits)
+    elif final == "nested":
+        inner = keras.Sequential([keras.Input((10,)), keras.layers.Activation("softmax")])
+        logits = inner(logits)
+    return keras.Model(inputs, logits)
+
+
+@pytest.mark.parametrize("final", ["activation", "layer", "op", "nested"])
+def test_probability_outputs_are_not_softmaxed_twice(final, caplog):
+    model = one_hot_softmax_model(final)
+    x = random_input((2, 3))
+    assert infer_outputs(model) == ("probabilities", "its last layer applies a softmax")
+    with caplog.at_level(logging.WARNING, logger="blur_keras.predict"):
+        probs = predict_proba(model, x)
+    np.testing.assert_array_equal(probs, np.eye(10, dtype=np.float32)[[0, 0]])
+    assert "outputs probabilities (its last layer applies a softmax)" in caplog.text
+    # Softmaxing [1, 0, ..., 0] again gives e / (e + 9) = 0.232 and 1 / (e + 9) = 0.085.
+    twice = predict_proba(model, x, outputs="logits")
+    np.testing.assert_allclose(twice[0, :2], [np.e / (np.e + 9), 1 / (np.e + 9)], rtol=1e-6)
+
+
+class SubclassedSoftmax(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.dense = keras.layers.Dense(4)
+
+    def call(self, inputs):
+        return keras.ops.softmax(self.dense(inputs))
+
+
+def test_probability_outputs_of_a_subclassed_model_are_found_on_the_first_batch():
+    model = SubclassedSoftmax()
+    x = random_input((5, 6))
+    assert infer_outputs(model)[0] == "logits"             # nothing to see without inputs
+    assert infer_outputs(model, x) == (
+        "probabilities", "its outputs on a first batch are non-negative and sum to 1")
+    expected = to_numpy(model(x))
+    np.testing.assert_allclose(predict_proba(model, x), expected, rtol=1e-5)
+    logits_model = dropout_model()
+    assert infer_outputs(logits_model, x)[0] == "logits"
+    with pytest.raises(ValueError, match="outputs must be one of"):
+        predict_proba(logits_model, x, outputs="probs")
+
+
+def test_ensemble_of_softmax_members_averages_their_probabilities():
+    members = [keras.Sequential([keras.Input((6,)), keras.layers.Dense(4, activation="softmax")])
+               for _ in range(2)]
+    x = random_input((3, 6))
+    expected = np.mean([to_numpy(m(x)) for m in members], axis=0)
+    np.testing.assert_allclose(predict_proba(Ensemble(members), x), expected, rtol=1e-5)
 
 
 def test_dataset_input_and_chunking():

@@ -1,3 +1,4 @@
+import json
 import math
 
 import numpy as np
@@ -28,20 +29,80 @@ def test_relative_scores_by_hand():
     assert result["skipped"] == ["speckle_noise"]
 
 
-def test_default_baseline_is_alexnet_cifar100_c():
-    assert len(robustness.ALEXNET_CIFAR100_C) == 15
+ALEXNET = robustness.get_baseline("cifar100_c_alexnet")
+
+
+def test_registered_alexnet_baseline_holds_the_papers_sums():
+    # PAPER.md section 4 (and the sums of the reference's cifar100_alexnet_dnn_corrupted.csv).
+    assert (ALEXNET.dataset, ALEXNET.source, ALEXNET.severities) == (
+        "cifar100", "published", (1, 2, 3, 4, 5))
+    assert len(ALEXNET.sums) == 15
+    assert ALEXNET.sums["gaussian_noise"] == (356.48, 33.2232, 234.09)
+    assert ALEXNET.sums["jpeg_compression"] == (249.13, 13.8661, 122.65)
     alexnet_itself = {c: {s: row(1 - err / 500, nll / 5, ece / 500) for s in range(1, 6)}
-                      for c, (err, nll, ece) in robustness.ALEXNET_CIFAR100_C.items()}
-    result = robustness.relative_corruption_scores(alexnet_itself)
+                      for c, (err, nll, ece) in ALEXNET.sums.items()}
+    result = robustness.relative_corruption_scores(alexnet_itself, ALEXNET.sums)
     assert result["mce"] == pytest.approx(100.0)
     assert result["mcnll"] == pytest.approx(100.0) and result["mcece"] == pytest.approx(100.0)
 
 
+def test_baselines_only_score_data_like_theirs():
+    assert robustness.matching_baseline("cifar100", "published") is ALEXNET
+    assert robustness.matching_baseline("cifar100", "generated") is None
+    with pytest.raises(ValueError, match="published cifar100 data, this run scores generated "
+                                         "cifar100 data: relative scores would mix"):
+        robustness.check_comparable(ALEXNET, "cifar100", "generated")
+    with pytest.raises(ValueError, match="mix different data"):
+        robustness.check_comparable(ALEXNET, "fashion_mnist", "published")
+    with pytest.raises(ValueError, match=r"sums severities \[1, 2, 3, 4, 5\], this run "
+                                         r"evaluates \[1, 5\]"):
+        robustness.check_comparable(ALEXNET, "cifar100", "published", (5, 1))
+    robustness.check_comparable(ALEXNET, "cifar100", "published", (1, 2, 3, 4, 5))
+    with pytest.raises(ValueError, match="Unknown baseline 'alexnet'"):
+        robustness.get_baseline("alexnet")
+
+
+def test_baseline_files_round_trip_and_runs_become_baselines(tmp_path):
+    path = tmp_path / "b.json"
+    robustness.write_baseline(ALEXNET, str(path))
+    assert robustness.read_baseline(str(path)) == ALEXNET
+    run = {"config": {"model": "small.keras", "dataset": "fashion_mnist", "source": "generated",
+                      "seed": 3, "subset": 48},
+           "table": {"fog": {"1": row(0.9, 0.5, 0.02), "5": row(0.5, 1.5, 0.1)}}}
+    (tmp_path / "corruptions.json").write_text(json.dumps(run))
+    baseline = robustness.read_baseline(str(tmp_path / "corruptions.json"))
+    assert baseline.sums["fog"] == pytest.approx((60.0, 2.0, 12.0))
+    assert (baseline.dataset, baseline.source, baseline.severities) == (
+        "fashion_mnist", "generated", (1, 5))
+    assert baseline.data() == "generated fashion_mnist (seed 3, first 48 images)"
+
+
+@pytest.mark.parametrize("content, message", [
+    ("{not json", "is not valid JSON"),
+    ("[1, 2]", "is not a baseline JSON"),
+    ('{"name": "x"}', "lacks \\['model', 'dataset'"),
+    ('{"name": "x", "model": "m", "dataset": "d", "source": "published", "severities": [1], '
+     '"sums": {"fog": [1, 2, 3]}}', "sums must map corruptions"),
+    ('{"name": "x", "model": "m", "dataset": "d", "source": "web", "severities": [1], '
+     '"sums": {}}', "source must be one of"),
+    ('{"config": {"dataset": "d", "source": "generated"}, "table": {"fog": 3}}',
+     "malformed table"),
+    ('{"config": {"dataset": "d", "source": "generated"}, "table": {"fog": {"1": {"nll": 1}}}}',
+     "lacks metrics"),
+])
+def test_malformed_baseline_files_name_the_file(content, message, tmp_path):
+    path = tmp_path / "bad.json"
+    path.write_text(content)
+    with pytest.raises(ValueError, match=message) as error:
+        robustness.read_baseline(str(path))
+    assert str(path) in str(error.value)
+
+
 def test_bad_tables():
     with pytest.raises(ValueError, match="No corruption"):
-        robustness.relative_corruption_scores({"blur": {1: row(1, 0, 0)}})
+        robustness.relative_corruption_scores({"blur": {1: row(1, 0, 0)}}, ALEXNET.sums)
     with pytest.raises(ValueError, match="lacks metrics"):
-        robustness.relative_corruption_scores({"fog": {1: {"accuracy": 0.5}}})
+        robustness.relative_corruption_scores({"fog": {1: {"accuracy": 0.5}}}, ALEXNET.sums)
 
 
 def test_consistency_on_crafted_predictions():
@@ -51,14 +112,23 @@ def test_consistency_on_crafted_predictions():
     result = robustness.consistency_metrics(probs)
     assert result["cons"] == pytest.approx(5 / 6)
     assert result["flip_rate"] == pytest.approx(1 / 6)
-    cec_aa = -(0.9 * math.log(0.9) + 0.1 * math.log(0.1))
-    cec_ab = -(0.9 * math.log(0.2) + 0.1 * math.log(0.8))
-    cec_bb = -(0.2 * math.log(0.2) + 0.8 * math.log(0.8))
+    # The paper's code: -mean over classes of p_{t+1} log p_t, then over transitions.
+    cec_aa = -(0.9 * math.log(0.9) + 0.1 * math.log(0.1)) / 2
+    cec_ab = -(0.2 * math.log(0.9) + 0.8 * math.log(0.1)) / 2     # next frame b, this one a
+    cec_bb = -(0.2 * math.log(0.2) + 0.8 * math.log(0.8)) / 2
     assert result["cec"] == pytest.approx((cec_aa + cec_ab + cec_bb + 3 * cec_aa) / 6)
+    assert cec_ab == pytest.approx(0.9315701, abs=1e-7)
+    # The paper's text: -sum over classes of p_t log p_{t+1}.
+    xent_ab = -(0.9 * math.log(0.2) + 0.1 * math.log(0.8))
+    assert xent_ab == pytest.approx(1.4708085, abs=1e-7)
+    assert result["cross_entropy"] == pytest.approx(
+        (4 * 2 * cec_aa + xent_ab + 2 * cec_bb) / 6)
     first = robustness.consistency_metrics(probs, flip_reference="first")
     assert first["flip_rate"] == pytest.approx(2 / 6)   # frames 3 and 4 differ from frame 1
     with pytest.raises(ValueError, match="frames >= 2"):
         robustness.consistency_metrics(np.ones((2, 1, 3)) / 3)
+    with pytest.raises(ValueError, match=r"row \(1, 2\)"):
+        robustness.consistency_metrics(np.concatenate([probs[:1], [[a, a, [2.0, -1.0], a]]]))
 
 
 def test_evaluate_consistency_of_a_model():
@@ -120,26 +190,51 @@ def test_evaluate_corruptions_generated_matches_a_manual_run(fashion_subset):
 def test_evaluate_corruptions_from_a_callable_with_baselines():
     model = small_classifier(3, (8, 8, 1))
     rng = np.random.default_rng(0)
+    severities = [1, 2, 3, 4, 5]
     data = {(c, s): (rng.normal(size=(6, 8, 8, 1)).astype("float32"), rng.integers(0, 3, 6))
-            for c in ("fog", "snow") for s in (1, 2)}
+            for c in ("fog", "snow") for s in severities}
     calls = []
 
     def batches(corruption, severity):
         calls.append((corruption, severity))
         return [data[corruption, severity]]
 
-    result = robustness.evaluate_corruptions(model, batches, ["fog", "snow"], [1, 2],
-                                             baseline="alexnet_cifar100", progress=False)
-    assert calls == [("fog", 1), ("fog", 2), ("snow", 1), ("snow", 2)]
+    result = robustness.evaluate_corruptions(model, batches, ["fog", "snow"], severities,
+                                             baseline="cifar100_c_alexnet", progress=False)
+    assert calls == [(c, s) for c in ("fog", "snow") for s in severities]
     sums = robustness.severity_sums(result["table"])
     fog_error = sums["fog"][0]
     assert result["scores"]["per_corruption"]["fog"]["ce"] == pytest.approx(
-        100 * fog_error / robustness.ALEXNET_CIFAR100_C["fog"][0])
-    itself = robustness.evaluate_corruptions(model, batches, ["fog", "snow"], [1, 2],
+        100 * fog_error / 282.68)                       # AlexNet's fog error sum (PAPER.md)
+    assert result["scores"]["baseline"] == "cifar100_c_alexnet"
+    itself = robustness.evaluate_corruptions(model, batches, ["fog", "snow"], severities,
                                              baseline=result["table"], progress=False)
     assert itself["scores"]["mcnll"] == pytest.approx(100.0)
     with pytest.raises(ValueError, match="Unknown baseline"):
         robustness.evaluate_corruptions(model, batches, ["fog"], baseline="resnet")
+    with pytest.raises(ValueError, match="this run evaluates \\[1, 2\\]"):
+        robustness.evaluate_corruptions(model, batches, ["fog"], [1, 2],
+                                        baseline="cifar100_c_alexnet", progress=False)
+
+
+def test_generated_corruptions_refuse_the_published_baseline(fashion_subset):
+    with pytest.raises(ValueError, match="published cifar100 data, this run scores generated"):
+        robustness.evaluate_corruptions(small_classifier(), fashion_subset, ["fog"],
+                                        baseline="cifar100_c_alexnet", progress=False)
+
+
+def test_probability_models_are_scored_on_their_probabilities(fashion_subset):
+    images, labels = fashion_subset
+    logits = small_classifier()
+    probabilities = keras.Sequential([logits, keras.layers.Softmax()])
+    args = dict(dataset=(images[:16], labels[:16]), corruptions=["fog"], severities=[2],
+                progress=False)
+    expected = robustness.evaluate_corruptions(logits, **args)["table"]["fog"][2]
+    assert robustness.evaluate_corruptions(probabilities, **args)["table"]["fog"][2] == \
+        pytest.approx(expected, rel=1e-5, nan_ok=True)
+    frames = np.repeat(images[:4, None], 3, axis=1)
+    assert robustness.evaluate_consistency(probabilities, frames) == pytest.approx(
+        robustness.evaluate_consistency(logits, frames), rel=1e-5)
 
 
 @pytest.mark.real_data

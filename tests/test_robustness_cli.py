@@ -42,7 +42,9 @@ def test_generated_corruptions_consistency_and_a_baseline_run(fashion_model, tmp
                  "metric_vs_severity.png"):
         assert (out / name).stat().st_size > 1000
     assert set(json.load(open(out / "consistency.json"))["consistency"]["rotate"]) == {
-        "cons", "cec", "flip_rate"}
+        "cons", "cec", "cross_entropy", "flip_rate"}
+    assert "Baseline: none registered for generated fashion_mnist data" in result.stdout
+    assert "Model outputs: logits (no final softmax" in result.stdout
     # The same model and seed as its own baseline: every relative score is 100%.
     again = run_module("blur_keras.robustness", f"--model={fashion_model}",
                        "--dataset=fashion_mnist", "--subset=48", "--corruptions=fog,pixelate",
@@ -50,6 +52,7 @@ def test_generated_corruptions_consistency_and_a_baseline_run(fashion_model, tmp
                        f"--output_dir={tmp_path / 'again'}")
     assert again.returncode == 0, again.stderr[-3000:]
     assert "mCE 100.00%  mCNLL 100.00%  mCECE 100.00%" in again.stdout
+    assert f"Baseline: {out / 'corruptions.json'} (" in again.stdout
 
 
 def test_published_cifar100_c_scored_against_alexnet(tmp_path):
@@ -65,7 +68,8 @@ def test_published_cifar100_c_scored_against_alexnet(tmp_path):
                         "--source=published", f"--corrupted_dir={corrupted}",
                         "--corruptions=snow", f"--output_dir={tmp_path / 'out'}")
     assert result.returncode == 0, result.stderr[-3000:]
-    assert "mCE" in result.stdout and "over 1 corruptions" in result.stdout
+    assert "Baseline: cifar100_c_alexnet (" in result.stdout
+    assert "relative to cifar100_c_alexnet, over 1 corruptions" in result.stdout
     saved = json.load(open(tmp_path / "out" / "corruptions.json"))
     assert set(saved["table"]["snow"]) == {"1", "2", "3", "4", "5"}
     assert saved["scores"]["corruptions"] == ["snow"]
@@ -74,13 +78,40 @@ def test_published_cifar100_c_scored_against_alexnet(tmp_path):
 @pytest.mark.parametrize("args, message", [
     pytest.param(["--corruptions=mist"], "unknown: ['mist']", marks=pytest.mark.real_data),
     (["--corruptions=none"], "Nothing to do"),
-    (["--baseline=/no/such.json"], "--baseline must be"),
-    (["--dataset=cifar100", "--source=published", "--corruptions=fog"], "zenodo"),
+    (["--baseline=/no/such.json"], "neither auto, none, a registered baseline"),
+    (["--baseline=BAD_JSON"], "is not valid JSON"),
+    (["--baseline=cifar100_c_alexnet"], "baseline cifar100_c_alexnet was measured on published "
+                                        "cifar100 data, this run scores generated fashion_mnist"),
+    (["--subset=0"], "--subset must be a positive integer; got 0."),
+    (["--batch_size=0"], "--batch_size must be a positive integer; got 0."),
+    (["--output_dir=A_FILE"], "is a file, not a directory"),
 ])
-def test_errors_exit_2_with_a_message(fashion_model, args, message, tmp_path):
+def test_bad_arguments_fail_before_any_compute(fashion_model, args, message, tmp_path):
+    (tmp_path / "bad.json").write_text("{not json")
+    (tmp_path / "a_file").write_text("")
+    args = [a.replace("BAD_JSON", str(tmp_path / "bad.json"))
+            .replace("A_FILE", str(tmp_path / "a_file")) for a in args]
     result = run_module("blur_keras.robustness", f"--model={fashion_model}", "--subset=8",
-                        f"--output_dir={tmp_path}", *args)
+                        f"--output_dir={tmp_path / 'out'}", *args)
     assert result.returncode == 2 and message in result.stderr, result.stderr[-2000:]
+    assert [l for l in result.stderr.splitlines() if l.startswith("error:")] == \
+        [result.stderr.strip().splitlines()[-1]]
+    assert "Model outputs" not in result.stdout        # the model was not even loaded
+
+
+def test_published_data_errors_and_no_published_baseline_for_generated_data(fashion_model,
+                                                                             tmp_path):
+    result = run_module("blur_keras.robustness", f"--model={fashion_model}", "--subset=8",
+                        "--dataset=cifar100", "--source=published", "--corruptions=fog",
+                        f"--output_dir={tmp_path}")
+    assert result.returncode == 2 and "zenodo" in result.stderr, result.stderr[-2000:]
+    # Generated CIFAR-100 corruptions: auto does not pick the published AlexNet sums (and
+    # without the clean CIFAR-100 here, no download by default: a quick clear error).
+    result = run_module("blur_keras.robustness", f"--model={fashion_model}", "--subset=8",
+                        "--dataset=cifar100", "--corruptions=fog", f"--output_dir={tmp_path}")
+    assert "Baseline: none registered for generated cifar100 data" in result.stdout
+    assert result.returncode == 2 and "No data for cifar100 test" in result.stderr
+    assert "tfds (no download)" in result.stderr
 
 
 @pytest.mark.real_data

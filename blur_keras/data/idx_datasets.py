@@ -3,7 +3,8 @@
 Directories searched, in order: the `data_dir` argument, the environment
 variable `BLUR_KERAS_DATA_DIR` (and its `<name>/` subdirectory), and where
 Debian's packages put the files (`apt-get install dataset-fashion-mnist`
-installs `/usr/share/datasets/fashion-mnist`).
+installs `/usr/share/datasets/fashion-mnist`). `~` is expanded in the first
+two, and each must be an existing directory when given.
 """
 
 from __future__ import annotations
@@ -24,11 +25,20 @@ _SPLIT_SIZE = {"train": 60000, "test": 10000}
 
 
 def candidate_dirs(name: str, data_dir: str | None = None) -> list[str]:
-    """Directories searched for the IDX files of `name`, in order."""
+    """Directories searched for the IDX files of `name`, in order.
+
+    Raises:
+        FileNotFoundError: `data_dir` or `$BLUR_KERAS_DATA_DIR` is not a directory.
+    """
     dirs = []
-    for root in (data_dir, os.environ.get("BLUR_KERAS_DATA_DIR")):
+    for origin, root in (("data_dir", data_dir),
+                         ("BLUR_KERAS_DATA_DIR", os.environ.get("BLUR_KERAS_DATA_DIR"))):
         if root:
-            dirs += [root, os.path.join(root, name), os.path.join(root, name.replace("_", "-"))]
+            expanded = os.path.expanduser(root)
+            if not os.path.isdir(expanded):
+                raise FileNotFoundError(f"{origin} {root} does not exist or is not a directory.")
+            dirs += [expanded, os.path.join(expanded, name),
+                     os.path.join(expanded, name.replace("_", "-"))]
     dirs.append(IDX_DATASETS[name][1])
     return dirs
 
@@ -48,15 +58,18 @@ def load_idx_arrays(name: str, split: str, data_dir: str | None = None
     Args:
         name: `"fashion_mnist"` or `"mnist"`.
         split: `"train"` or `"test"`.
-        data_dir: optional directory to look in first.
+        data_dir: optional directory to look in first (`~` is expanded; it
+            must exist).
 
     Returns:
         `(images, labels)`: uint8 images of shape `(N, 28, 28, 1)` and int64
         labels in `[0, 10)`.
 
     Raises:
-        ValueError: unknown name or split, or files with wrong shapes/labels.
-        FileNotFoundError: no directory holds the files; the message lists
+        ValueError: unknown name or split, damaged files (the message names
+            the file and how to reinstall it), or wrong shapes/labels.
+        FileNotFoundError: `data_dir` or `$BLUR_KERAS_DATA_DIR` is not a
+            directory, or no directory holds the files; the message lists
             where it looked and how to get them.
     """
     if name not in IDX_DATASETS:
@@ -69,12 +82,22 @@ def load_idx_arrays(name: str, split: str, data_dir: str | None = None
         images_path = _find(directory, f"{prefix}-images-idx3-ubyte")
         labels_path = _find(directory, f"{prefix}-labels-idx1-ubyte")
         if images_path and labels_path:
-            return _validated(name, split, read_idx(images_path), read_idx(labels_path))
+            try:
+                arrays = read_idx(images_path), read_idx(labels_path)
+            except ValueError as error:
+                raise ValueError(f"{error} For the Debian copy: 'apt-get install --reinstall "
+                                 f"{_package(name)}'.") from None
+            return _validated(name, split, *arrays)
     raise FileNotFoundError(
         f"Could not find the {name} {split} IDX files ({prefix}-images-idx3-ubyte[.gz] and "
         f"{prefix}-labels-idx1-ubyte[.gz]) in any of: {', '.join(searched)}. Download them "
         f"into one of these directories, set BLUR_KERAS_DATA_DIR, or on Debian run "
-        f"'apt-get install dataset-{name.replace('_', '-')}'.")
+        f"'apt-get install {_package(name)}'.")
+
+
+def _package(name: str) -> str:
+    """The Debian package holding the IDX files of `name`."""
+    return f"dataset-{name.replace('_', '-')}"
 
 
 def _validated(name, split, images, labels):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import tensorflow as tf
 
 from blur_keras.data.idx_datasets import load_idx_arrays
@@ -27,21 +29,37 @@ def _tfds_dataset(name: str, split: str, data_dir: str | None, download: bool):
 
 
 def source_dataset(name: str, split: str, data_dir: str | None = None,
-                   download: bool = True) -> tf.data.Dataset:
+                   download: bool = False) -> tf.data.Dataset:
     """Unbatched `(uint8 image, label)` pairs of one split, from tfds or IDX files.
 
     Order of attempts: a tfds copy already prepared in `data_dir`; for
-    MNIST-style datasets the IDX files (see `load_idx_arrays`); then a tfds
-    download (when `download`).
+    MNIST-style datasets the IDX files (see `load_idx_arrays`); then, only
+    with `download=True`, a tfds download.
+
+    Args:
+        name: a dataset of `DATASETS`.
+        split: `"train"` or `"test"`.
+        data_dir: tfds data directory / directory of IDX files (`~` is
+            expanded); it must exist.
+        download: let tfds download the data when nothing is found.
+
+    Returns:
+        A `tf.data.Dataset`.
 
     Raises:
         ValueError: unknown dataset or split.
-        FileNotFoundError: nothing found; the message lists every attempt and
-            how to get the data.
+        FileNotFoundError: `data_dir` does not exist, or nothing was found; the
+            message lists every attempt and how to get the data.
     """
     spec = get_spec(name)
     if split not in SPLITS:
         raise ValueError(f"Unknown split {split!r}: expected one of {SPLITS}.")
+    if data_dir is not None:
+        expanded = os.path.expanduser(data_dir)
+        if not os.path.isdir(expanded):
+            raise FileNotFoundError(f"data_dir {data_dir} does not exist"
+                                    + (f" ({expanded})" if expanded != data_dir else "") + ".")
+        data_dir = expanded
     tfds_split = spec.test_split if split == "test" else "train"
     attempts = []
     ds, reason = _tfds_dataset(name, tfds_split, data_dir, download=False)
@@ -62,8 +80,8 @@ def source_dataset(name: str, split: str, data_dir: str | None = None,
     hint = ("ImageNet needs a manual download: put ILSVRC2012_img_{train,val}.tar in "
             "<data_dir>/downloads/manual and run tfds build imagenet2012"
             if name == "imagenet2012" else
-            f"run `tfds build {name}` on a machine with internet access and copy its data_dir, "
-            f"or pass data_dir=")
+            f"let tfds download it (download=True; --download on the command line), or run "
+            f"`tfds build {name}` on a machine with internet access and pass its data_dir")
     raise FileNotFoundError(f"No data for {name} {split}. Tried: " + "; ".join(attempts)
                             + f". To get it: {hint}.")
 

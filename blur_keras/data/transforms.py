@@ -1,4 +1,9 @@
-"""Per-example preprocessing: normalisation and the reference augmentations (tf.image)."""
+"""Per-example preprocessing: normalisation and the reference augmentations (tf.image).
+
+Resizes are bilinear with antialiasing, as the reference's torchvision/PIL
+resizes: downsizing averages the pixels under each output pixel instead of
+sampling (and aliasing) them.
+"""
 
 from __future__ import annotations
 
@@ -28,14 +33,18 @@ def _random_resized_crop(image, seed):
         aspect_ratio_range=(3 / 4, 4 / 3), area_range=(0.08, 1.0), max_attempts=10,
         use_image_if_no_bounding_boxes=True)
     crop = tf.slice(image, begin, size)
-    return tf.image.resize(crop, (IMAGENET_SIZE, IMAGENET_SIZE))
+    return tf.image.resize(crop, (IMAGENET_SIZE, IMAGENET_SIZE), antialias=True)
 
 
 def resize_center_crop(image):
-    """Resize the shorter side to 256 and crop the centre 224x224 (ImageNet evaluation)."""
-    shape = tf.cast(tf.shape(image)[:2], tf.float32)
-    scale = IMAGENET_RESIZE / tf.reduce_min(shape)
-    resized = tf.image.resize(image, tf.cast(tf.round(shape * scale), tf.int32))
+    """Resize the shorter side to 256 and crop the centre 224x224 (ImageNet evaluation).
+
+    As torchvision's `Resize(256)`: antialiased bilinear, the longer side
+    `floor(256 * long / short)`.
+    """
+    shape = tf.cast(tf.shape(image)[:2], tf.int64)
+    size = tf.math.floordiv(IMAGENET_RESIZE * shape, tf.reduce_min(shape))
+    resized = tf.image.resize(image, tf.cast(size, tf.int32), antialias=True)
     return tf.image.resize_with_crop_or_pad(resized, IMAGENET_SIZE, IMAGENET_SIZE)
 
 

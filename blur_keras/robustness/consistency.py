@@ -20,11 +20,12 @@ def normalize_images(images: np.ndarray, normalization) -> np.ndarray:
 
 def evaluate_consistency(model, sequences: np.ndarray, num_samples: int = 1,
                          batch_size: int = 128, flip_reference: str = "consecutive", *,
-                         normalization=None, chunk: int = 256) -> dict[str, float]:
+                         normalization=None, chunk: int = 256,
+                         outputs: str = "auto") -> dict[str, float]:
     """`consistency_metrics` of a model's predictive distribution on image sequences.
 
     Args:
-        model: a model that outputs logits.
+        model: a model that outputs logits or probabilities (see `outputs`).
         sequences: `(sequences, frames, height, width, channels)` images: model
             inputs, or uint8 / [0, 1] images with `normalization` (e.g. the
             memory-mapped `blur_keras.data.load_cifar10_p` arrays).
@@ -34,9 +35,10 @@ def evaluate_consistency(model, sequences: np.ndarray, num_samples: int = 1,
         normalization: `(mean, std)` per channel applied to [0, 1] images
             (uint8 images are divided by 255 first); None: use them as they are.
         chunk: sequences converted and predicted at a time (bounds memory).
+        outputs: `"auto"`, `"logits"` or `"probabilities"` (see `predict_proba`).
 
     Returns:
-        `{"cons", "cec", "flip_rate"}`.
+        `{"cons", "cec", "cross_entropy", "flip_rate"}` (see `consistency_metrics`).
 
     Example:
 
@@ -52,5 +54,6 @@ def evaluate_consistency(model, sequences: np.ndarray, num_samples: int = 1,
         part = np.asarray(sequences[start:start + chunk])
         frames_in = normalize_images(part.reshape((-1,) + part.shape[2:]), normalization)
         probs.append(predict_proba(model, frames_in, num_samples=num_samples,
-                                   batch_size=batch_size).reshape(len(part), frames, -1))
+                                   batch_size=batch_size, outputs=outputs)
+                     .reshape(len(part), frames, -1))
     return consistency_metrics(np.concatenate(probs), flip_reference)

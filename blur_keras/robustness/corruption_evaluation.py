@@ -13,26 +13,38 @@ from blur_keras import corruptions as corruption_lib
 from blur_keras import metrics, plots
 from blur_keras.evaluation import numpy_batches
 from blur_keras.predict import predict_proba
+from blur_keras.robustness.baselines import Baseline, check_comparable, get_baseline
 from blur_keras.robustness.consistency import normalize_images
-from blur_keras.robustness.scores import BASELINES, relative_corruption_scores, severity_sums
+from blur_keras.robustness.scores import relative_corruption_scores, severity_sums
 
 #: `(corruption, severity) -> batches of (model inputs, labels)`, e.g. a published set.
 CorruptedBatches = Callable[[str, int], Iterable]
+#: The files `write_corruption_outputs` writes into its directory.
+CORRUPTION_OUTPUT_FILES = ("corruptions.csv", "corruptions.json", "metric_vs_severity.png",
+                           "heatmap_accuracy.png", "heatmap_nll.png", "heatmap_ece.png")
 
 
-def _baseline_sums(baseline) -> Mapping[str, tuple[float, float, float]] | None:
-    """Baseline severity sums from a shipped name, a sums mapping or a metrics table."""
+def _baseline_sums(baseline, generated: bool, severities: Sequence[int]
+                   ) -> tuple[Mapping[str, tuple[float, float, float]], str] | None:
+    """`(sums, name)` of a baseline given by name, `Baseline`, sums mapping or metrics table.
+
+    A `Baseline` (or registered name) must come from data like this run's:
+    the same severities, and generated data for `generated` runs.
+    """
     if baseline is None:
         return None
     if isinstance(baseline, str):
-        if baseline not in BASELINES:
-            raise ValueError(f"Unknown baseline {baseline!r}: expected one of "
-                             f"{sorted(BASELINES)}, a sums mapping or a metrics table.")
-        return BASELINES[baseline]
-    first = next(iter(baseline.values()), None)
+        baseline = get_baseline(baseline)
+    if isinstance(baseline, Baseline):
+        check_comparable(baseline, None, "generated" if generated else None, severities)
+        return baseline.sums, baseline.name
+    if not isinstance(baseline, Mapping) or not baseline:
+        raise ValueError(f"baseline must be None, a registered name, a Baseline, a sums "
+                         f"mapping or a metrics table; received {baseline!r}.")
+    first = next(iter(baseline.values()))
     if isinstance(first, Mapping):
-        return severity_sums(baseline)
-    return baseline
+        return severity_sums(baseline), "a metrics table"
+    return baseline, "a sums mapping"
 
 
 def _generated_batches(images: np.ndarray, labels: np.ndarray, normalization, batch_size: int,
@@ -57,11 +69,12 @@ def _generated_batches(images: np.ndarray, labels: np.ndarray, normalization, ba
 def evaluate_corruptions(model, dataset, corruptions: Sequence[str] | None = None,
                          severities: Sequence[int] = corruption_lib.SEVERITIES, num_samples: int = 1, *,
                          normalization=None, baseline=None, batch_size: int = 256,
-                         seed: int = 0, num_bins: int = 10, progress: bool = True) -> dict:
+                         seed: int = 0, num_bins: int = 10, progress: bool = True,
+                         outputs: str = "auto", ece_binning: str = "consistent") -> dict:
     """NLL, accuracy and ECE (and the rest of `metrics.summary`) per corruption and severity.
 
     Args:
-        model: a model that outputs logits.
+        model: a model that outputs logits or probabilities (see `outputs`).
         dataset: either clean `(images, labels)` arrays (uint8, or floats in
             [0, 1]), corrupted here with `blur_keras.corruptions` and then
             normalised with `normalization`; or a callable
@@ -72,18 +85,25 @@ def evaluate_corruptions(model, dataset, corruptions: Sequence[str] | None = Non
         severities: severities to evaluate (1-5).
         num_samples: Monte Carlo samples per image (`predict_proba`).
         normalization: `(mean, std)` per channel for generated corruptions.
-        baseline: None (no relative scores), `"alexnet_cifar100"` (the AlexNet
-            CIFAR-100-C sums of the paper), a `{corruption: (sum err %, sum NLL,
-            sum ECE %)}` mapping, or the `"table"` of a baseline model's run.
+        baseline: None (no relative scores); a registered name (e.g.
+            `"cifar100_c_alexnet"`, the paper's AlexNet sums on the published
+            CIFAR-100-C files) or a `Baseline` (`read_baseline`), which must
+            have been measured at `severities` and, for generated corruptions,
+            on generated data; or, unchecked, a `{corruption: (sum err %, sum
+            NLL, sum ECE %)}` mapping or the `"table"` of a baseline model's
+            run on the same data.
         batch_size: images per batch (generated corruptions and prediction).
         seed: corruption seed (generated corruptions).
         num_bins: ECE bins.
         progress: print one line per corruption and severity.
+        outputs: `"auto"`, `"logits"` or `"probabilities"` (see `predict_proba`).
+        ece_binning: `"consistent"` or `"reference"` (see `metrics.calibration_bins`).
 
     Returns:
         `{"table": {corruption: {severity: metrics}}, "scores": ...}` with
         `scores` from `relative_corruption_scores` (CE, CNLL, CECE per
-        corruption, mCE, mCNLL, mCECE, all in %) or None without a baseline.
+        corruption, mCE, mCNLL, mCECE, all in %, and `"baseline"`: its name)
+        or None without a baseline.
 
     Example:
 
@@ -99,7 +119,7 @@ def evaluate_corruptions(model, dataset, corruptions: Sequence[str] | None = Non
                          f"unknown: {unknown}.")
     if not severities or any(isinstance(s, bool) or s not in corruption_lib.SEVERITIES for s in severities):
         raise ValueError(f"severities must be integers from 1 to 5; received {severities!r}.")
-    baseline_sums = _baseline_sums(baseline)
+    baseline_sums = _baseline_sums(baseline, not callable(dataset), severities)
     if callable(dataset):
         batches = dataset
     else:
@@ -120,21 +140,25 @@ def evaluate_corruptions(model, dataset, corruptions: Sequence[str] | None = Non
             probs, truth = [], []
             for x, y in numpy_batches(batches(corruption, severity)):
                 probs.append(predict_proba(model, x, num_samples=num_samples,
-                                           batch_size=batch_size))
+                                           batch_size=batch_size, outputs=outputs))
                 truth.append(np.asarray(y).reshape(-1))
             if not truth:
                 raise ValueError(f"No data for {corruption} severity {severity}.")
-            row = metrics.summary(np.concatenate(probs), np.concatenate(truth), num_bins)
+            row = metrics.summary(np.concatenate(probs), np.concatenate(truth), num_bins,
+                                  ece_binning)
             table[corruption][severity] = row
             if progress:
                 print(f"{corruption:>18} s{severity}: acc {row['accuracy']:.4f} "
                       f"nll {row['nll']:.4f} ece {row['ece']:.4f}", flush=True)
-    scores = None if baseline_sums is None else relative_corruption_scores(table, baseline_sums)
+    scores = None
+    if baseline_sums is not None:
+        sums, name = baseline_sums
+        scores = {**relative_corruption_scores(table, sums), "baseline": name}
     return {"table": table, "scores": scores}
 
 
 def write_corruption_outputs(result: dict, output_dir: str, config: dict, title: str) -> dict:
-    """Writes `corruptions.csv`, `corruptions.json`, heatmaps and the severity plot.
+    """Writes the `CORRUPTION_OUTPUT_FILES`: tables (CSV, JSON), heatmaps, severity plot.
 
     Returns:
         The paths written, by kind.

@@ -3,10 +3,11 @@
 Corruption protocol (Hendrycks & Dietterich 2019, as used by Park & Kim 2022):
 `CE_c = sum_s Err(s, c) / sum_s Err_baseline(s, c)` over severities s of corruption
 c, and likewise CNLL and CECE with NLL and ECE; mCE, mCNLL and mCECE are their
-means over the corruptions. The AlexNet sums on CIFAR-100-C of PAPER.md are the
-default baseline. Consistency (CIFAR-10-P style) over sequences of gradually
-perturbed frames: Cons = mean [argmax f(x_t) = argmax f(x_t+1)],
-CEC = -mean f(x_t) . log f(x_t+1), and the flip rate.
+means over the corruptions (baselines: `blur_keras.robustness.baselines`).
+Consistency (CIFAR-10-P style) over sequences of gradually perturbed frames:
+Cons = mean [argmax f(x_t) = argmax f(x_t+1)]; CEC as the paper's code computes
+it (Table E.3): `-mean over sequences, transitions and classes of
+f_c(x_t+1) log f_c(x_t)`; and the flip rate.
 """
 
 from __future__ import annotations
@@ -15,27 +16,7 @@ from typing import Mapping
 
 import numpy as np
 
-#: AlexNet on CIFAR-100-C: sums over the 5 severities of (error %, NLL, ECE %).
-ALEXNET_CIFAR100_C: dict[str, tuple[float, float, float]] = {
-    "gaussian_noise": (356.48, 33.2232, 234.09),
-    "shot_noise": (326.75, 26.4335, 200.93),
-    "impulse_noise": (393.02, 47.4422, 270.89),
-    "defocus_blur": (260.91, 14.3396, 125.06),
-    "glass_blur": (353.00, 28.3632, 224.11),
-    "motion_blur": (279.46, 15.1628, 133.68),
-    "zoom_blur": (274.88, 14.8510, 132.90),
-    "snow": (293.69, 18.6783, 163.00),
-    "frost": (305.29, 18.9350, 167.53),
-    "fog": (282.68, 13.5343, 109.05),
-    "brightness": (244.20, 14.6176, 125.55),
-    "contrast": (308.92, 14.8965, 95.69),
-    "elastic_transform": (261.21, 13.9424, 125.53),
-    "pixelate": (234.37, 12.6465, 110.67),
-    "jpeg_compression": (249.13, 13.8661, 122.65),
-}
-
-#: Shipped baselines, by name (`--baseline` of the CLI).
-BASELINES = {"alexnet_cifar100": ALEXNET_CIFAR100_C}
+from blur_keras.metrics import check_probabilities
 
 Table = Mapping[str, Mapping[int, Mapping[str, float]]]
 
@@ -48,8 +29,7 @@ def severity_sums(table: Table) -> dict[str, tuple[float, float, float]]:
             accuracy and ECE as fractions (as `blur_keras.metrics.summary` returns).
 
     Returns:
-        `{corruption: (sum error %, sum NLL, sum ECE %)}`, comparable with
-        `ALEXNET_CIFAR100_C`.
+        `{corruption: (sum error %, sum NLL, sum ECE %)}`, the sums of a `Baseline`.
     """
     sums = {}
     for corruption, by_severity in table.items():
@@ -67,22 +47,20 @@ def severity_sums(table: Table) -> dict[str, tuple[float, float, float]]:
 
 
 def relative_corruption_scores(table: Table,
-                               baseline: Mapping[str, tuple[float, float, float]] | None = None
-                               ) -> dict:
+                               baseline: Mapping[str, tuple[float, float, float]]) -> dict:
     """CE, CNLL and CECE per corruption and their means (in %), relative to a baseline.
 
     Args:
         table: metrics per corruption and severity (see `severity_sums`).
-        baseline: `{corruption: (sum error %, sum NLL, sum ECE %)}`; default the
-            AlexNet CIFAR-100-C sums. Pass `severity_sums(baseline_table)` to
-            compare with a model you evaluated yourself.
+        baseline: `{corruption: (sum error %, sum NLL, sum ECE %)}` measured on the
+            same data: the `sums` of a `Baseline`, or `severity_sums(baseline_table)`
+            of a model you evaluated yourself.
 
     Returns:
         `{"per_corruption": {c: {"ce", "cnll", "cece"}}, "mce", "mcnll", "mcece",
         "corruptions"}`; the means run over the corruptions that the table and
         the baseline share (the other corruptions are listed in `"skipped"`).
     """
-    baseline = ALEXNET_CIFAR100_C if baseline is None else baseline
     sums = severity_sums(table)
     shared = [c for c in sums if c in baseline]
     if not shared:
@@ -111,21 +89,34 @@ def consistency_metrics(probs: np.ndarray, flip_reference: str = "consecutive") 
             first frame; CIFAR-10-P's rule for noise sequences).
 
     Returns:
-        `{"cons", "cec", "flip_rate"}`: consistency (fraction of consecutive
-        frames with the same prediction), cross-entropy consistency
-        `-mean_t f(x_t) . log f(x_t+1)`, and the mean flip rate.
+        `{"cons", "cec", "cross_entropy", "flip_rate"}`: consistency (fraction
+        of consecutive frames with the same prediction); `cec`, the paper's
+        cross-entropy consistency as its code computes it (Table E.3),
+        `-mean_{sequence, t, c} f_c(x_t+1) log f_c(x_t)` (a mean over the
+        classes too); `cross_entropy`, the formula as the paper's text writes
+        it, `-mean_{sequence, t} sum_c f_c(x_t) log f_c(x_t+1)` (a sum over
+        classes, the frames the other way round); and the mean flip rate.
+        Log-probabilities are floored at the smallest positive float64.
+
+    Example:
+
+    >>> consistency_metrics([[[0.9, 0.1], [0.2, 0.8]]])["cec"]   # -(0.2 log .9 + 0.8 log .1) / 2
+    0.9315...
     """
-    probs = np.asarray(probs, dtype=np.float64)
+    probs = np.asarray(probs)
     if probs.ndim != 3 or probs.shape[1] < 2:
         raise ValueError(f"probs must have shape (sequences, frames >= 2, classes); "
                          f"received {probs.shape}.")
     if flip_reference not in ("consecutive", "first"):
         raise ValueError(f"flip_reference must be 'consecutive' or 'first'; "
                          f"received {flip_reference!r}.")
+    probs = check_probabilities(probs)
     predictions = probs.argmax(axis=-1)
     same = predictions[:, 1:] == predictions[:, :-1]
-    log_next = np.log(np.maximum(probs[:, 1:], np.finfo(np.float64).tiny))
-    cec = -np.mean(np.sum(probs[:, :-1] * log_next, axis=-1))
+    log_probs = np.log(np.maximum(probs, np.finfo(np.float64).tiny))
+    cec = -np.mean(probs[:, 1:] * log_probs[:, :-1])
+    cross_entropy = -np.mean(np.sum(probs[:, :-1] * log_probs[:, 1:], axis=-1))
     flips = ~same if flip_reference == "consecutive" \
         else predictions[:, 1:] != predictions[:, :1]
-    return {"cons": float(same.mean()), "cec": float(cec), "flip_rate": float(flips.mean())}
+    return {"cons": float(same.mean()), "cec": float(cec), "cross_entropy": float(cross_entropy),
+            "flip_rate": float(flips.mean())}

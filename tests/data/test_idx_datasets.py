@@ -50,8 +50,9 @@ def test_missing_files_error_says_where_and_how(tmp_path, monkeypatch):
     monkeypatch.setenv("BLUR_KERAS_DATA_DIR", str(tmp_path))
     if candidate_dirs("mnist")[-1] and __import__("os").path.isdir(candidate_dirs("mnist")[-1]):
         pytest.skip("Debian's mnist package is installed")
+    (tmp_path / "empty").mkdir()
     with pytest.raises(FileNotFoundError) as error:
-        load_idx_arrays("mnist", "test", data_dir=str(tmp_path / "nowhere"))
+        load_idx_arrays("mnist", "test", data_dir=str(tmp_path / "empty"))
     message = str(error.value)
     assert "t10k-images-idx3-ubyte" in message and str(tmp_path) in message
     assert "BLUR_KERAS_DATA_DIR" in message and "apt-get install dataset-mnist" in message
@@ -66,12 +67,38 @@ def test_corrupt_and_wrong_files(tmp_path):
     truncated = tmp_path / "t10k-images-idx3-ubyte.gz"
     with gzip.open(truncated, "wb") as f:
         f.write(bytes([0, 0, 8, 1]) + np.asarray([10], ">u4").tobytes() + b"\x00" * 5)
-    with pytest.raises(ValueError, match="truncated"):
+    with pytest.raises(ValueError, match="damaged \\(truncated or corrupt\\)"):
         read_idx(truncated)
     write_idx(tmp_path / "t10k-images-idx3-ubyte.gz", np.zeros((5, 28, 28)))
     write_idx(tmp_path / "t10k-labels-idx1-ubyte.gz", np.zeros(5))
     with pytest.raises(ValueError, match="expected 10000 images"):
         load_idx_arrays("mnist", "test", data_dir=str(tmp_path))
+
+
+def test_data_dir_expands_home_and_must_exist(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "idx").mkdir()
+    write_idx(tmp_path / "idx" / "t10k-images-idx3-ubyte.gz", np.zeros((10000, 28, 28)))
+    write_idx(tmp_path / "idx" / "t10k-labels-idx1-ubyte.gz", np.arange(10000) % 10)
+    _, labels = load_idx_arrays("mnist", "test", data_dir="~/idx")
+    assert labels[:3].tolist() == [0, 1, 2]
+    with pytest.raises(FileNotFoundError, match="data_dir /nonexistent does not exist"):
+        load_idx_arrays("fashion_mnist", "test", data_dir="/nonexistent")
+    monkeypatch.setenv("BLUR_KERAS_DATA_DIR", "~/gone")
+    with pytest.raises(FileNotFoundError, match="BLUR_KERAS_DATA_DIR ~/gone does not exist"):
+        load_idx_arrays("fashion_mnist", "test")
+
+
+def test_truncated_gzip_is_named_as_damaged(tmp_path):
+    # The real Fashion-MNIST test labels, cut short: gzip raises a bare EOFError.
+    whole = open("/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz", "rb").read()
+    (tmp_path / "t10k-labels-idx1-ubyte.gz").write_bytes(whole[:len(whole) // 2])
+    write_idx(tmp_path / "t10k-images-idx3-ubyte.gz", np.zeros((10000, 28, 28)))
+    with pytest.raises(ValueError, match="t10k-labels-idx1-ubyte.gz is damaged: its gzip "
+                                         "stream is truncated") as error:
+        load_idx_arrays("fashion_mnist", "test", data_dir=str(tmp_path))
+    assert "apt-get install --reinstall dataset-fashion-mnist" in str(error.value)
 
 
 def test_unknown_name_and_split():

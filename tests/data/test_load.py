@@ -76,6 +76,20 @@ def test_missing_data_is_one_clear_error(tmp_path):
     assert "No data for cifar100 test" in str(error.value) and "tfds build" in str(error.value)
 
 
+def test_source_dataset_data_dir_expands_home_and_must_exist(tmp_path, monkeypatch):
+    from blur_keras.data import source_dataset
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "home" / "tfds").mkdir(parents=True)
+    with pytest.raises(FileNotFoundError) as error:
+        source_dataset("cifar10", "test", data_dir="~/tfds")
+    assert str(tmp_path / "home" / "tfds") in str(error.value)
+    assert "tfds (no download)" in str(error.value) and "--download" in str(error.value)
+    assert not (tmp_path / "~").exists()
+    with pytest.raises(FileNotFoundError, match="data_dir /nonexistent does not exist"):
+        source_dataset("fashion_mnist", "test", data_dir="/nonexistent")
+
+
 @pytest.mark.parametrize("kwargs,message", [
     ({"name": "svhn"}, "Unknown dataset"),
     ({"split": "validation"}, "Unknown split"),

@@ -1,0 +1,89 @@
+"""Checks of command-line arguments, run before any compute.
+
+Each check raises a one-line `ValueError` naming the flag and what it expects;
+the programs print it as `error: ...` and exit with status 2. Paths get `~`
+expanded (a shell leaves `--flag=~/x` alone).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Iterable, Sequence
+
+
+def positive_int(flag: str, value, allow_none: bool = False) -> int | None:
+    """`value` if it is a positive integer (or None with `allow_none`)."""
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"--{flag} must be a positive integer; got {value!r}.")
+    return value
+
+
+def int_list(flag: str, values: Sequence[str], choices: Iterable[int] | None = None) -> list[int]:
+    """A comma-separated flag as positive integers (from `choices` when given)."""
+    try:
+        numbers = [int(v) for v in values]
+    except ValueError:
+        raise ValueError(f"--{flag} must be comma-separated integers; got "
+                         f"{','.join(values)!r}.") from None
+    allowed = None if choices is None else sorted(choices)
+    bad = [n for n in numbers if n < 1 or (allowed is not None and n not in allowed)]
+    if not numbers or bad:
+        expected = f"from {allowed}" if allowed is not None else "positive"
+        raise ValueError(f"--{flag} must be {expected} integers; got {','.join(values)!r}.")
+    return numbers
+
+
+def existing_file(flag: str, path: str | None) -> str | None:
+    """`path` with `~` expanded; it must be a file (None passes)."""
+    if path is None:
+        return None
+    expanded = os.path.expanduser(path)
+    if not os.path.isfile(expanded):
+        raise ValueError(f"--{flag}: file not found: {path}")
+    return expanded
+
+
+def existing_dir(flag: str, path: str | None) -> str | None:
+    """`path` with `~` expanded; it must be a directory (None passes)."""
+    if path is None:
+        return None
+    expanded = os.path.expanduser(path)
+    if not os.path.isdir(expanded):
+        raise ValueError(f"--{flag}: directory not found: {path}")
+    return expanded
+
+
+def model_and_weights(model: str, weights: str | None) -> tuple[str, str | None]:
+    """`--model` (a `.keras` file, or a registry name) and `--weights`, `~` expanded."""
+    if model.endswith(".keras"):
+        return existing_file("model", model), existing_file("weights", weights)
+    from blur_keras.models import parse
+    parse(model)
+    return model, existing_file("weights", weights)
+
+
+def output_dir(flag: str, path: str, filenames: Iterable[str]) -> str:
+    """`path` with `~` expanded, after checking that `filenames` can be written into it.
+
+    The directory may not exist yet: then its nearest existing ancestor must be
+    a writable directory. An existing file in the way (the directory itself,
+    or a directory where one of `filenames` goes) is an error.
+    """
+    expanded = os.path.abspath(os.path.expanduser(path))
+    if os.path.exists(expanded) and not os.path.isdir(expanded):
+        raise ValueError(f"--{flag}={path} is a file, not a directory.")
+    ancestor = expanded
+    while not os.path.exists(ancestor):
+        ancestor = os.path.dirname(ancestor)
+    if not os.path.isdir(ancestor):
+        raise ValueError(f"--{flag}={path}: {ancestor} is a file, not a directory.")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise ValueError(f"--{flag}={path}: {ancestor} is not writable.")
+    for name in filenames:
+        target = os.path.join(expanded, name)
+        if os.path.isdir(target) or (os.path.exists(target) and not os.access(target, os.W_OK)):
+            raise ValueError(f"--{flag}={path}: cannot write {target} (a directory or "
+                             f"read-only file is in the way).")
+    return expanded
