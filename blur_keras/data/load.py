@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 
+import numpy as np
 import tensorflow as tf
 
 from blur_keras.data.idx_datasets import load_idx_arrays
 from blur_keras.data.specs import get_spec
-import numpy as np
-
 from blur_keras.data.transforms import preprocess, resize_center_crop
 
 SPLITS = ("train", "test")
@@ -19,13 +20,28 @@ def _tfds_dataset(name: str, split: str, data_dir: str | None, download: bool):
     """The tfds split as (image, label) pairs, or the reason it is unavailable."""
     import tensorflow_datasets as tfds
     try:
-        ds = tfds.load(name, split=split, data_dir=data_dir, download=download,
-                       as_supervised=True, shuffle_files=False)
+        # A look for a prepared copy logs the folders it inspects; they are often not the
+        # source that is used in the end (the IDX files are): keep that out of the output.
+        with contextlib.nullcontext() if download else _quiet_absl():
+            ds = tfds.load(name, split=split, data_dir=data_dir, download=download,
+                           as_supervised=True, shuffle_files=False)
         return ds, None
     except Exception as error:  # tfds raises many types when offline or without files
         message = str(error).splitlines()[0][:300] if str(error) else ""
         return None, f"tfds ({'download' if download else 'no download'}): " \
                      f"{type(error).__name__}: {message}"
+
+
+@contextlib.contextmanager
+def _quiet_absl():
+    """absl (tfds) log lines below ERROR suppressed inside the block."""
+    logger = logging.getLogger("absl")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def source_dataset(name: str, split: str, data_dir: str | None = None,
