@@ -104,7 +104,7 @@ def source_dataset(name: str, split: str, data_dir: str | None = None,
 
 def load(name: str, split: str, *, batch_size: int, training: bool,
          data_dir: str | None = None, seed: int | None = None, subset: int | None = None,
-         download: bool = True, drop_remainder: bool | None = None,
+         download: bool = False, drop_remainder: bool | None = None,
          epochs: int | None = None, initial_epoch: int = 0) -> tf.data.Dataset:
     """A batched, prefetched dataset of `(float32 image, int32 label)` ready for `fit`.
 
@@ -134,7 +134,7 @@ def load(name: str, split: str, *, batch_size: int, training: bool,
         data_dir: tfds data directory / directory of IDX files.
         seed: seed of shuffling and augmentation.
         subset: use only the first `subset` examples (quick runs and tests).
-        download: allow tfds to download.
+        download: allow tfds to download (default False: offline runs fail at once, saying how to get the data).
         drop_remainder: drop the last partial batch; defaults to `training`.
         epochs: with `training=True`, the number of the epoch after the last
             one the dataset holds (see above).
@@ -259,7 +259,7 @@ def _check_positive(name: str, value) -> None:
 
 
 def load_arrays(name: str, split: str, *, data_dir: str | None = None, subset: int | None = None,
-                download: bool = True) -> tuple[np.ndarray, np.ndarray]:
+                download: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """uint8 images at the model's input size and int64 labels, as NumPy arrays.
 
     For corrupting images yourself (`blur_keras.corruptions`) before

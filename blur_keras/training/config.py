@@ -84,7 +84,7 @@ class TrainConfig:
     cpu_devices: int | None = None
     eval_ensemble_sizes: tuple[int, ...] | None = None
     data_dir: str | None = None
-    download: bool = True
+    download: bool = False
     verbose: int = 1
     overwrite: bool = False
 
