@@ -42,7 +42,7 @@ test-tf: test-data $(STAMP)
 test-jax: test-data $(STAMP)
 	KERAS_BACKEND=jax $(PY) -m pytest -q -rs -p no:cacheprovider -m "not tensorflow_only and not exhaustive" \
 		tests/layers tests/models tests/test_predict.py tests/test_metrics.py tests/test_plots.py \
-		tests/corruptions tests/test_robustness.py
+		tests/corruptions tests/test_robustness.py tests/analysis
 
 clean:
 	rm -rf $(VENV) build *.egg-info

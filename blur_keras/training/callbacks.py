@@ -12,6 +12,7 @@ import time
 import numpy as np
 import keras
 
+from blur_keras.random_state import assign_values, random_state_variables, read_values
 from blur_keras.training.backups import (
     WEIGHTS_FILE, Backup, newest_good_backup, prune_backups, write_backup)
 
@@ -98,14 +99,9 @@ class AtomicBackupAndRestore(keras.callbacks.Callback):
         prune_backups(self.backup_dir, self.keep)
 
 
-def _random_state_variables(model: keras.Model) -> list:
-    return [v for v in model.variables if v.path.endswith("seed_generator_state")]
-
-
 def random_states(model: keras.Model) -> list[list[int]]:
-    """The states of `model`'s random generators (e.g. MC dropout), in variable order."""
-    return [np.asarray(keras.ops.convert_to_numpy(v.value)).tolist()
-            for v in _random_state_variables(model)]
+    """The states of `model`'s random generators (e.g. MC dropout), JSON-ready."""
+    return [value.tolist() for value in read_values(random_state_variables(model))]
 
 
 def set_random_states(model: keras.Model, states: list) -> None:
@@ -114,14 +110,14 @@ def set_random_states(model: keras.Model, states: list) -> None:
     Raises:
         ValueError: the states belong to a model with other random layers.
     """
-    variables = _random_state_variables(model)
+    variables = random_state_variables(model)
     if not states:
         return
     if len(states) != len(variables):
         raise ValueError(f"The backup holds {len(states)} random-generator states; the model "
                          f"has {len(variables)}.")
-    for variable, state in zip(variables, states):
-        variable.assign(np.asarray(state, dtype=keras.backend.standardize_dtype(variable.dtype)))
+    assign_values(variables, [np.asarray(state, dtype=keras.backend.standardize_dtype(
+        variable.dtype)) for variable, state in zip(variables, states)])
 
 
 class StopOnNonFiniteLoss(keras.callbacks.Callback):
