@@ -87,3 +87,14 @@ def output_dir(flag: str, path: str, filenames: Iterable[str]) -> str:
             raise ValueError(f"--{flag}={path}: cannot write {target} (a directory or "
                              f"read-only file is in the way).")
     return expanded
+
+
+def define_prediction_flags() -> None:
+    """Defines `--outputs` and `--ece_binning`, shared by the programs that score predictions."""
+    from absl import flags
+    flags.DEFINE_enum("outputs", "auto", ["auto", "logits", "probabilities"],
+                      "What the model outputs; auto: probabilities when its last layer applies a "
+                      "softmax (or its first outputs are probability rows), else logits.")
+    flags.DEFINE_enum("ece_binning", "consistent", ["consistent", "reference"],
+                      "ECE bins: consistent ((lo, hi] for everything) or reference (the paper's "
+                      "code: confidences summed over [lo, hi)).")

@@ -14,6 +14,8 @@ import sys
 
 from absl import app, flags
 
+from blur_keras.cli_checks import define_prediction_flags
+
 FLAGS = flags.FLAGS
 flags.DEFINE_string("model", None, "Registry name (with --weights) or a .keras file.")
 flags.DEFINE_string("weights", None, "A .weights.h5 file for a registry --model.")
@@ -26,12 +28,7 @@ flags.DEFINE_list("ensemble_sizes", None,
                   "Ensemble sizes N; default 1,2,3,4,5,10,20,50 (stochastic) or 1.")
 flags.DEFINE_integer("subset", None, "Evaluate only the first N examples.")
 flags.DEFINE_string("output_dir", "eval_output", "Where results.csv/json and plots go.")
-flags.DEFINE_enum("outputs", "auto", ["auto", "logits", "probabilities"],
-                  "What the model outputs; auto: probabilities when its last layer applies a "
-                  "softmax (or its first outputs are probability rows), else logits.")
-flags.DEFINE_enum("ece_binning", "consistent", ["consistent", "reference"],
-                  "ECE bins: consistent ((lo, hi] for everything) or reference (the paper's "
-                  "code: confidences summed over [lo, hi)).")
+define_prediction_flags()
 flags.mark_flag_as_required("model")
 
 
@@ -56,6 +53,8 @@ def _checked_arguments() -> dict:
 
 def main(argv) -> None:
     del argv
+    from blur_keras.startup import quiet_tensorflow_start
+    quiet_tensorflow_start()
     from blur_keras import data, evaluation, predict
     try:
         args = _checked_arguments()

@@ -9,19 +9,27 @@
   `python -m blur_keras.analysis`).
 """
 
-from blur_keras.analysis.fourier import fourier_log_amplitude
-from blur_keras.analysis.hessian import (
-    hessian_eigenvalue_density, hessian_max_eigenvalues, lanczos_quadrature, nll,
-    power_iteration, spectral_density)
-from blur_keras.analysis.landscape import (
-    DEFAULT_GRID, NORMALIZATIONS, landscape_directions, loss_landscape)
-from blur_keras.analysis.run import ANALYSES, check_options, run_analysis
-from blur_keras.analysis.taps import feature_maps, tapped_layer_names
-from blur_keras.analysis.variance import feature_map_variance
+from blur_keras.lazy import lazy_exports
 
-__all__ = [
-    "ANALYSES", "DEFAULT_GRID", "NORMALIZATIONS", "check_options", "feature_map_variance",
-    "feature_maps", "fourier_log_amplitude", "hessian_eigenvalue_density",
-    "hessian_max_eigenvalues", "lanczos_quadrature", "landscape_directions", "loss_landscape",
-    "nll", "power_iteration", "run_analysis", "spectral_density", "tapped_layer_names",
-]
+_EXPORTS = {
+    "ANALYSES": "run",
+    "DEFAULT_GRID": "landscape",
+    "NORMALIZATIONS": "landscape",
+    "check_options": "run",
+    "feature_map_variance": "variance",
+    "feature_maps": "taps",
+    "fourier_log_amplitude": "fourier",
+    "hessian_eigenvalue_density": "hessian",
+    "hessian_max_eigenvalues": "hessian",
+    "lanczos_quadrature": "hessian",
+    "landscape_directions": "landscape",
+    "loss_landscape": "landscape",
+    "nll": "hessian",
+    "power_iteration": "hessian",
+    "run_analysis": "run",
+    "spectral_density": "hessian",
+    "tapped_layer_names": "taps",
+}
+
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

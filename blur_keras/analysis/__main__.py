@@ -85,6 +85,8 @@ def _summary(analysis: str, result: dict) -> list[str]:
 
 def main(argv) -> None:
     del argv
+    from blur_keras.startup import quiet_tensorflow_start
+    quiet_tensorflow_start()
     import keras
     from blur_keras import analysis
     from blur_keras.data import get_spec

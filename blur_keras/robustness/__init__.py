@@ -12,17 +12,25 @@ the paper's code computes it) and the flip rate (see `consistency_metrics`).
 Command line: `python -m blur_keras.robustness --model ... --dataset ...`.
 """
 
-from blur_keras.robustness.baselines import (BASELINES, Baseline, check_comparable, get_baseline,
-                                             matching_baseline, read_baseline, write_baseline)
-from blur_keras.robustness.consistency import evaluate_consistency, normalize_images
-from blur_keras.robustness.corruption_evaluation import (evaluate_corruptions,
-                                                         read_corruption_table,
-                                                         write_corruption_outputs)
-from blur_keras.robustness.scores import (consistency_metrics, relative_corruption_scores,
-                                          severity_sums)
+from blur_keras.lazy import lazy_exports
 
-__all__ = ["BASELINES", "Baseline", "check_comparable", "consistency_metrics",
-           "evaluate_consistency", "evaluate_corruptions", "get_baseline", "matching_baseline",
-           "normalize_images", "read_baseline", "read_corruption_table",
-           "relative_corruption_scores", "severity_sums", "write_baseline",
-           "write_corruption_outputs"]
+_EXPORTS = {
+    "BASELINES": "baselines",
+    "Baseline": "baselines",
+    "check_comparable": "baselines",
+    "consistency_metrics": "scores",
+    "evaluate_consistency": "consistency",
+    "evaluate_corruptions": "corruption_evaluation",
+    "get_baseline": "baselines",
+    "matching_baseline": "baselines",
+    "normalize_images": "consistency",
+    "read_baseline": "baselines",
+    "read_corruption_table": "corruption_evaluation",
+    "relative_corruption_scores": "scores",
+    "severity_sums": "scores",
+    "write_baseline": "baselines",
+    "write_corruption_outputs": "corruption_evaluation",
+}
+
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -21,6 +21,8 @@ import sys
 
 from absl import app, flags
 
+from blur_keras.cli_checks import define_prediction_flags
+
 FLAGS = flags.FLAGS
 flags.DEFINE_string("model", None, "Registry name (with --weights) or a .keras file.")
 flags.DEFINE_string("weights", None, "A .weights.h5 file for a registry --model.")
@@ -47,12 +49,7 @@ flags.DEFINE_list("perturbations", [], "Perturbation sequences for consistency: 
 flags.DEFINE_integer("frames", 10, "Frames per generated perturbation sequence.")
 flags.DEFINE_string("cifar10_p_dir", None, "Unpacked CIFAR-10-P directory.")
 flags.DEFINE_string("output_dir", "robustness_output", "Where tables and plots go.")
-flags.DEFINE_enum("outputs", "auto", ["auto", "logits", "probabilities"],
-                  "What the model outputs; auto: probabilities when its last layer applies a "
-                  "softmax (or its first outputs are probability rows), else logits.")
-flags.DEFINE_enum("ece_binning", "consistent", ["consistent", "reference"],
-                  "ECE bins: consistent ((lo, hi] for everything) or reference (the paper's "
-                  "code: confidences summed over [lo, hi)).")
+define_prediction_flags()
 flags.mark_flag_as_required("model")
 
 
@@ -198,6 +195,8 @@ def _consistency(model, args, clean, outputs):
 
 def main(argv) -> None:
     del argv
+    from blur_keras.startup import quiet_tensorflow_start
+    quiet_tensorflow_start()
     from blur_keras import evaluation, robustness
     try:
         args = _checked_arguments()

@@ -4,7 +4,7 @@ The names are imported on first use, so `python -m blur_keras.training` can
 configure TensorFlow's logging before TensorFlow is imported.
 """
 
-import importlib
+from blur_keras.lazy import lazy_exports
 
 _EXPORTS = {
     "AtomicBackupAndRestore": "callbacks", "LearningRateLogger": "callbacks",
@@ -18,14 +18,4 @@ _EXPORTS = {
 }
 
 __all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str):
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    module = importlib.import_module(f"{__name__}.{_EXPORTS[name]}")
-    return getattr(module, name)
-
-
-def __dir__():
-    return __all__
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -62,13 +62,8 @@ flags.mark_flags_as_required(["model", "dataset", "model_dir"])
 
 
 def _integers(name: str, values):
-    if values is None:
-        return None
-    try:
-        return tuple(int(v) for v in values)
-    except ValueError:
-        raise ValueError(f"--{name} must be a comma-separated list of integers; "
-                         f"got {','.join(values)!r}.") from None
+    from blur_keras.cli_checks import int_list
+    return None if values is None else tuple(int_list(name, values))
 
 
 def _model_args():

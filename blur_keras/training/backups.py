@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import os
 import shutil
 import tempfile
+
+from blur_keras.integrity import sha256
 
 WEIGHTS_FILE = "backup.weights.h5"
 METADATA_FILE = "metadata.json"
@@ -37,15 +38,6 @@ class Backup:
     @property
     def weights_path(self) -> str:
         return os.path.join(self.directory, WEIGHTS_FILE)
-
-
-def sha256(path: str) -> str:
-    """Hex SHA-256 of a file."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def write_backup(backup_dir: str, epoch: int, step: int, history: dict, save_weights,

@@ -6,7 +6,7 @@ the Keras model with its weights; `save_preset` and `publish` make presets;
 line: `python -m blur_keras.zoo`. Names are imported on first use.
 """
 
-import importlib
+from blur_keras.lazy import lazy_exports
 
 _EXPORTS = {
     "PresetError": "files", "zoo_directory": "files",
@@ -15,13 +15,4 @@ _EXPORTS = {
 }
 
 __all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str):
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
-
-
-def __dir__():
-    return __all__
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

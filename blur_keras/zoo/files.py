@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from importlib import resources
+
+from blur_keras.integrity import file_record, sha256  # noqa: F401  (re-exported)
 
 #: Environment variable naming another zoo directory (e.g. a checkout's `zoo/`).
 ZOO_DIR_VARIABLE = "BLUR_KERAS_ZOO_DIR"
@@ -36,20 +37,6 @@ def zoo_directory() -> str:
         return str(shipped)
     checkout = os.path.join(os.path.dirname(__file__), os.pardir, os.pardir, "zoo")
     return os.path.normpath(checkout)
-
-
-def sha256(path: str) -> str:
-    """Hex SHA-256 of a file."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def file_record(path: str) -> dict:
-    """`{"sha256": ..., "bytes": ...}` of a file."""
-    return {"sha256": sha256(path), "bytes": os.path.getsize(path)}
 
 
 def read_index(zoo_dir: str | None = None) -> dict:

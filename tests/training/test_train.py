@@ -103,8 +103,8 @@ def test_same_seed_gives_same_weights(tmp_path):
 
 @pytest.mark.parametrize("args,message", [
     (["--model=resnet_mcdo_smoothing_19"], "Unknown model name"),
-    (["--model=resnet_dnn_18", "--eval_ensemble_sizes=0"], "eval_ensemble_sizes must be >= 1"),
-    (["--model=resnet_dnn_18", "--milestones=abc"], "--milestones must be a comma-separated"),
+    (["--model=resnet_dnn_18", "--eval_ensemble_sizes=0"], "--eval_ensemble_sizes must be positive"),
+    (["--model=resnet_dnn_18", "--milestones=abc"], "--milestones must be comma-separated integers"),
     (["--model=resnet_dnn_18", "--epochs=10", "--milestones=6,3"], "strictly increasing"),
     (["--model=resnet_dnn_18", "--epochs=10", "--milestones=12"], "milestones must be scheduled"),
     (["--model=resnet_dnn_18", "--cpu_devices=0"], "cpu_devices must be >= 1"),
