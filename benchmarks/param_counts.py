@@ -3,8 +3,12 @@
 Usage:
     python -m benchmarks.param_counts
 
-Prints a markdown table: CIFAR stem with 10 and 100 classes for every
-family/depth, and the reference PyTorch counts of PAPER.md where listed.
+Prints two markdown tables: (1) the default head of every family/depth, CIFAR
+stem with 10 and 100 classes, and the reference PyTorch counts of PAPER.md
+where listed; (2) the ResNet families with 100 classes, as `mcdo` (the
+pre-activation MC dropout bottleneck adds shortcut BNs) and with
+`head="mlp"` (the reference's 7x7 adaptive pool + 4096-4096; these models
+hold up to ~540M parameters, ~2 GB of float32 weights, while they are built).
 """
 
 from __future__ import annotations
@@ -26,11 +30,15 @@ REFERENCE = {
 }
 
 
-def count(name: str, num_classes: int, protocol: str) -> int:
+#: Families whose `head="mlp"` and `mcdo` counts the second table lists.
+RESNET_FAMILIES = ("resnet", "preresnet", "resnext", "wideresnet")
+
+
+def count(name: str, num_classes: int, protocol: str, **overrides) -> int:
     import numpy as np
     import keras
     from blur_keras import models
-    kwargs = {"num_classes": num_classes}
+    kwargs = {"num_classes": num_classes, **overrides}
     if protocol == "imagenet":
         kwargs["input_shape"] = (224, 224, 3)
         if not name.startswith("vgg"):
@@ -62,6 +70,15 @@ def main(argv) -> None:
                 if (name, 1000, "imagenet") in REFERENCE else ""
             print(f"| `{family_name}` | {depth or '-'} | {cell(name, 10, 'cifar')} | "
                   f"{cell(name, 100, 'cifar')} | {imagenet} |", flush=True)
+    print()
+    print("| family | depth | `mcdo`, CIFAR stem, 100 classes | "
+          "`head=\"mlp\"`, CIFAR stem, 100 classes |")
+    print("|---|---|---|---|")
+    for family_name in RESNET_FAMILIES:
+        for depth in models.FAMILIES[family_name].depths:
+            mcdo = count(f"{family_name}_mcdo_{depth}", 100, "cifar")
+            mlp = count(f"{family_name}_dnn_{depth}", 100, "cifar", head="mlp")
+            print(f"| `{family_name}` | {depth} | {mcdo:,} | {mlp:,} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -5,12 +5,19 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from blur_keras.layers.validation import check_rank4, spatial_axes, standardize_data_format
+from blur_keras.layers.validation import check_rank4, standardize_data_format
 
 
 @keras.saving.register_keras_serializable(package="blur_keras")
 class GlobalMedianPooling2D(keras.layers.Layer):
-    """Median of each channel over all spatial positions.
+    """The reference's median of each channel over all `n = height * width` positions.
+
+    The reference takes `torch.topk(x, k=n // 2)` and keeps its last value:
+    the `n // 2`-th largest, i.e. the `(n - n // 2 + 1)`-th smallest (index
+    `n - n // 2` of the ascending sort). For even `n` that is the upper of the
+    two middle values (no averaging); for odd `n` it is one above the true
+    median (3x3: the 6th smallest of 9). For `n = 1` the reference fails
+    (`k = 0`); here the single value is returned.
 
     Args:
         data_format: `"channels_last"` or `"channels_first"`; `None` takes
@@ -24,7 +31,7 @@ class GlobalMedianPooling2D(keras.layers.Layer):
 
     >>> x = np.arange(9, dtype="float32").reshape(1, 3, 3, 1)
     >>> GlobalMedianPooling2D()(x).numpy()
-    array([[4.]], dtype=float32)
+    array([[5.]], dtype=float32)
     """
 
     def __init__(self, data_format: str | None = None, **kwargs):
@@ -35,11 +42,15 @@ class GlobalMedianPooling2D(keras.layers.Layer):
         check_rank4(type(self).__name__, input_shape, self.data_format)
 
     def call(self, inputs):
-        axes = spatial_axes(self.data_format)
-        # The median is computed in float32: float16 quantiles are not
-        # supported by every backend.
-        median = ops.median(ops.cast(inputs, "float32"), axis=axes)
-        return ops.cast(median, inputs.dtype)
+        if self.data_format == "channels_first":
+            inputs = ops.transpose(inputs, (0, 2, 3, 1))
+        shape = ops.shape(inputs)
+        count = shape[1] * shape[2]
+        # Sorted in float32: float16 sorting is not supported by every backend.
+        values = ops.sort(ops.reshape(ops.cast(inputs, "float32"), (shape[0], count, shape[3])),
+                          axis=1)
+        index = count - ops.maximum(count // 2, 1)
+        return ops.cast(ops.take(values, index, axis=1), inputs.dtype)
 
     def compute_output_shape(self, input_shape):
         check_rank4(type(self).__name__, input_shape, self.data_format)

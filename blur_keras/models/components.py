@@ -7,6 +7,7 @@ import dataclasses
 import keras
 
 from blur_keras.layers import MCDropout
+from blur_keras.layers.padded_max_pooling import PaddedMaxPooling2D
 
 #: PyTorch BatchNorm2d defaults (momentum 0.1 there is 0.9 here).
 BN_MOMENTUM = 0.9
@@ -69,13 +70,14 @@ def relu(x, name: str):
 
 
 def max_pool(x, pool_size: int, strides: int, padding: int = 0, name: str = "pool"):
-    """Max pooling with PyTorch's symmetric zero padding.
+    """Max pooling with PyTorch's symmetric padding.
 
-    Zero padding equals PyTorch's -inf padding here because every max pool
-    of the families follows a ReLU or a non-negative smoothing.
+    A padded pool pads with `-inf` like PyTorch (`PaddedMaxPooling2D`), so it
+    is exact also after a convolution without ReLU (the pre-activation
+    ResNet's ImageNet stem), where zero padding would win border windows.
     """
     if padding:
-        x = keras.layers.ZeroPadding2D(padding, name=f"{name}_pad")(x)
+        return PaddedMaxPooling2D(pool_size, strides, padding, name=name)(x)
     return keras.layers.MaxPooling2D(pool_size, strides, name=name)(x)
 
 

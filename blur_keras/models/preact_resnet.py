@@ -29,9 +29,13 @@ def preact_basic_block(x, planes, strides, dropout, seeds, factory, name):
 
 
 def preact_bottleneck_block(x, planes, strides, dropout, seeds, factory, name):
-    """BN-ReLU-1x1 -> BN-ReLU-3x3(stride) -> BN-ReLU -> [MC dropout] -> 1x1, + shortcut."""
+    """BN-ReLU-1x1 -> BN-ReLU-3x3(stride) -> BN-ReLU -> [MC dropout] -> 1x1, + shortcut.
+
+    As in the reference, the MC dropout bottleneck (`dropout > 0`) has a
+    conv1x1-BN projection shortcut; the deterministic one a bare conv1x1.
+    """
     out = _preact(x, f"{name}_pre1")
-    shortcut = _shortcut(x, out, planes * 4, strides, factory, name)
+    shortcut = _shortcut(x, out, planes * 4, strides, factory, name, batchnorm=dropout > 0)
     y = conv(out, factory, planes, 1, name=f"{name}_conv1")
     y = conv(_preact(y, f"{name}_pre2"), factory, planes, 3, strides, name=f"{name}_conv2")
     y = add_mc_dropout(_preact(y, f"{name}_pre3"), dropout, seeds.next(), f"{name}_dropout")
@@ -39,11 +43,12 @@ def preact_bottleneck_block(x, planes, strides, dropout, seeds, factory, name):
     return keras.layers.Add(name=f"{name}_add")([shortcut, y])
 
 
-def _shortcut(x, preactivated, out_channels, strides, factory, name):
+def _shortcut(x, preactivated, out_channels, strides, factory, name, batchnorm=False):
     # As in the reference, a projection shortcut sees the pre-activated input.
     if strides != 1 or x.shape[-1] != out_channels:
-        return conv(preactivated, factory, out_channels, 1, strides,
-                    name=f"{name}_shortcut_conv")
+        shortcut = conv(preactivated, factory, out_channels, 1, strides,
+                        name=f"{name}_shortcut_conv")
+        return batch_norm(shortcut, f"{name}_shortcut_bn") if batchnorm else shortcut
     return x
 
 
@@ -56,23 +61,30 @@ def preact_resnet(depth: int = 18, num_classes: int = 10, input_shape: tuple = (
                   width: int = REFERENCE_WIDTH, mc_dropout_seed: int | None = None,
                   layer_factory: LayerFactory | None = None, name: str | None = None
                   ) -> keras.Model:
-    """Pre-activation ResNet; head BN-ReLU-pool-Dense.
+    """Pre-activation ResNet; head BN-ReLU-GAP-Dense.
 
     Smoothing goes after stages 1-3 only by default (the reference: the head's
     BN-ReLU-GAP already smooths the last stage). MC dropout goes after the
-    ReLU before the last convolution of each branch.
+    ReLU before the last convolution of each branch; with MC dropout the
+    bottleneck's projection shortcut is conv1x1-BN (the reference's MC
+    dropout bottleneck), without it a bare conv1x1.
 
     Args:
         depth: 18, 34, 50, 101 or 152.
         num_classes: number of output logits.
         input_shape: `(height, width, channels)`.
-        stem: `"cifar"` (a bare 3x3 conv) or `"imagenet"` (7x7/2 conv-BN-ReLU +
-            3x3/2 max pool).
+        stem: `"cifar"` (a bare 3x3 conv) or `"imagenet"` (a bare 7x7/2 conv,
+            then a 3x3/2 max pool padded with `-inf` like PyTorch's).
         mc_dropout: MC dropout rate in [0, 1).
         smoothing: as in `resnet`.
         smoothing_stages: 1-based stages followed by smoothing (default 1-3).
-        head: `"gap"`, `"mlp"`, `"gmp"` or `"gmedp"`.
-        width: channels of the stem and the first stage (reference 64).
+        head: `"gap"` (BN-ReLU-GAP-Dense), `"mlp"`, `"gmp"` or `"gmedp"`. As in
+            the reference, the other heads replace the whole BN-ReLU-GAP-Dense
+            block, so they see the last block's output without BN-ReLU; the
+            `"mlp"` head pools it to 7x7 (7 * 7 * 8 * `width` * expansion
+            features) before 4096-4096.
+        width: channels of the stem and the first stage (reference 64); the
+            later stages double it.
         mc_dropout_seed: base seed of the MC dropout layers.
         layer_factory: makes the convolutions and dense layers.
         name: model name.
@@ -102,6 +114,7 @@ def preact_resnet(depth: int = 18, num_classes: int = 10, input_shape: tuple = (
             x = block(x, planes, strides, mc_dropout, seeds, factory, f"stage{s}_block{b}")
         if smooth and s in stages:
             x = smooth(f"stage{s}_smooth")(x)
-    x = _preact(x, "head_pre")
-    outputs = classifier_head(x, head, num_classes, factory, mlp_grid=1)
+    if head == "gap":
+        x = _preact(x, "head_pre")
+    outputs = classifier_head(x, head, num_classes, factory)
     return keras.Model(inputs, outputs, name=name or f"preact_resnet_{depth}")

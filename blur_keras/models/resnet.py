@@ -31,13 +31,28 @@ def stage_planes(width: int) -> tuple[int, int, int, int]:
 
 def resnet_stem(x, kind: str, factory: LayerFactory, batchnorm: bool = True,
                 filters: int = REFERENCE_WIDTH):
-    """CIFAR stem (3x3 conv, stride 1) or ImageNet stem (7x7/2 conv, 3x3/2 max pool)."""
+    """CIFAR stem (3x3 conv, stride 1) or ImageNet stem (7x7/2 conv, 3x3/2 max pool).
+
+    With `batchnorm` the convolution is followed by BN-ReLU (post-activation
+    ResNet); without, the stem is the bare convolution (and max pool), as in
+    the reference pre-activation ResNet.
+    """
     if kind == "cifar":
         x = conv(x, factory, filters, 3, name="stem_conv")
         return relu(batch_norm(x, "stem_bn"), "stem_relu") if batchnorm else x
     x = conv(x, factory, filters, 7, strides=2, name="stem_conv")
-    x = relu(batch_norm(x, "stem_bn"), "stem_relu")
+    if batchnorm:
+        x = relu(batch_norm(x, "stem_bn"), "stem_relu")
     return max_pool(x, 3, 2, padding=1, name="stem_pool")
+
+
+def check_bottleneck_width(width: int, groups: int, width_per_group: int) -> None:
+    """Raises `ValueError` when the first stage's bottleneck would have no channels."""
+    if int(width * (width_per_group / 64.0)) * groups < 1:
+        raise ValueError(
+            f"width={width} with width_per_group={width_per_group} gives the first stage's "
+            f"bottleneck int({width} * {width_per_group} / 64) = 0 channels per group; expected "
+            f"width >= {-(-64 // width_per_group)}.")
 
 
 def basic_block(x, planes: int, strides: int, dropout: float, seeds: SeedSequence,
@@ -99,11 +114,16 @@ def resnet(depth: int = 18, num_classes: int = 10, input_shape: tuple = (32, 32,
             arguments, or a callable `name -> Layer`. See `smoothing_factory`.
         smoothing_stages: 1-based stages followed by smoothing (default all 4).
         head: `"gap"`, `"mlp"`, `"gmp"` or `"gmedp"` (see `classifier_head`).
+            The `"mlp"` head is the reference's: adaptive average pooling to
+            7x7 (no max pool), so 7 * 7 * 8 * `width` * expansion features
+            (25,088 for ResNet-18, 100,352 for ResNet-50) feed 4096-4096.
         groups: groups of the bottleneck 3x3 convolution (ResNeXt cardinality).
         width_per_group: bottleneck width per group (64 for ResNet, 128 for
             Wide-ResNet-x2, 4 or 8 for ResNeXt).
         width: channels of the stem and the first stage (reference 64); the
             later stages double it, so `width=16` is a quarter-width network.
+            ResNeXt and Wide-ResNet scale the same way (their bottleneck
+            width is `int(planes * width_per_group / 64) * groups`).
         mc_dropout_seed: base seed of the MC dropout layers (layer i gets seed + i).
         layer_factory: makes the convolutions and dense layers.
         name: model name; defaults to the reference name.
@@ -125,6 +145,8 @@ def resnet(depth: int = 18, num_classes: int = 10, input_shape: tuple = (32, 32,
     block_type, stage_blocks = RESNET_STAGES[depth]
     if block_type == "basic" and (groups != 1 or width_per_group != 64):
         raise ValueError(f"ResNet-{depth} has basic blocks, which take no groups/width_per_group.")
+    if block_type == "bottleneck":
+        check_bottleneck_width(width, groups, width_per_group)
     factory = layer_factory or LayerFactory()
     smooth = smoothing_factory(smoothing)
     stages = stage_set(smoothing_stages, 4, range(1, 5))
@@ -140,7 +162,7 @@ def resnet(depth: int = 18, num_classes: int = 10, input_shape: tuple = (32, 32,
                       groups=groups, width_per_group=width_per_group)
         if smooth and s in stages:
             x = smooth(f"stage{s}_smooth")(x)
-    outputs = classifier_head(x, head, num_classes, factory, mlp_grid=1)
+    outputs = classifier_head(x, head, num_classes, factory)
     return keras.Model(inputs, outputs, name=name or f"resnet_{depth}")
 
 
@@ -151,8 +173,10 @@ def resnext(depth: int = 50, cardinality: int = 32, width_per_group: int | None 
     Args:
         depth: 50 or 101.
         cardinality: groups of each bottleneck 3x3 convolution.
-        width_per_group: channels per group; defaults to 4 (depth 50) or 8 (101).
-        **kwargs: any other `resnet` argument.
+        width_per_group: channels per group at the reference width; defaults
+            to 4 (depth 50) or 8 (101).
+        **kwargs: any other `resnet` argument, e.g. `width` (channels of the
+            first stage; the grouped widths scale with it).
 
     Returns:
         A functional `keras.Model`.
@@ -160,9 +184,9 @@ def resnext(depth: int = 50, cardinality: int = 32, width_per_group: int | None 
     defaults = {50: 4, 101: 8}
     if depth not in defaults:
         raise ValueError(f"Unsupported ResNeXt depth {depth!r}: expected 50 or 101.")
-    width = width_per_group or defaults[depth]
-    kwargs.setdefault("name", f"resnext_{depth}_{cardinality}x{width}d")
-    return resnet(depth, groups=cardinality, width_per_group=width, **kwargs)
+    per_group = width_per_group or defaults[depth]
+    kwargs.setdefault("name", f"resnext_{depth}_{cardinality}x{per_group}d")
+    return resnet(depth, groups=cardinality, width_per_group=per_group, **kwargs)
 
 
 def wide_resnet(depth: int = 50, width_factor: int = 2, **kwargs) -> keras.Model:
@@ -171,7 +195,8 @@ def wide_resnet(depth: int = 50, width_factor: int = 2, **kwargs) -> keras.Model
     Args:
         depth: 50 or 101.
         width_factor: multiplier of the bottleneck width (2 in the reference).
-        **kwargs: any other `resnet` argument.
+        **kwargs: any other `resnet` argument, e.g. `width` (channels of the
+            first stage).
 
     Returns:
         A functional `keras.Model`.

@@ -9,18 +9,22 @@ import keras
 from blur_keras.models.components import (
     LayerFactory, SeedSequence, add_mc_dropout, batch_norm, conv, max_pool, relu)
 from blur_keras.models.heads import classifier_head
-from blur_keras.models.options import check_common, smoothing_factory, stage_set
+from blur_keras.models.options import check_common, check_width, smoothing_factory, stage_set
 
 #: depth -> convolutions per stage (channels 64, 128, 256, 512, 512)
 VGG_STAGES = {11: (1, 1, 2, 2, 2), 13: (2, 2, 2, 2, 2), 16: (2, 2, 3, 3, 3), 19: (2, 2, 4, 4, 4)}
 VGG_CHANNELS = (64, 128, 256, 512, 512)
+#: The reference width: channels of the first stage.
+REFERENCE_WIDTH = VGG_CHANNELS[0]
 
 
-def _vgg(depth, num_classes, input_shape, mc_dropout, smoothing, smoothing_stages, head,
+def _vgg(depth, num_classes, input_shape, mc_dropout, smoothing, smoothing_stages, head, width,
          mc_dropout_seed, layer_factory, name, preact):
     if depth not in VGG_STAGES:
         raise ValueError(f"Unsupported VGG depth {depth!r}: expected one of {sorted(VGG_STAGES)}.")
     check_common(num_classes, input_shape, mc_dropout, head)
+    check_width(width)
+    channels_per_stage = [c // REFERENCE_WIDTH * width for c in VGG_CHANNELS]
     factory = layer_factory or LayerFactory()
     smooth = smoothing_factory(smoothing)
     stages = stage_set(smoothing_stages, 5, range(1, 6))
@@ -28,7 +32,7 @@ def _vgg(depth, num_classes, input_shape, mc_dropout, smoothing, smoothing_stage
 
     inputs = keras.Input(input_shape, name="image")
     x = inputs
-    for s, (channels, convs) in enumerate(zip(VGG_CHANNELS, VGG_STAGES[depth]), start=1):
+    for s, (channels, convs) in enumerate(zip(channels_per_stage, VGG_STAGES[depth]), start=1):
         for c in range(1, convs + 1):
             prefix = f"stage{s}_conv{c}"
             if preact:   # BN-ReLU-conv -> [MC dropout]
@@ -49,8 +53,8 @@ def _vgg(depth, num_classes, input_shape, mc_dropout, smoothing, smoothing_stage
 def vgg(depth: int = 16, num_classes: int = 10, input_shape: tuple = (32, 32, 3),
         mc_dropout: float = 0.0, smoothing: Any = None,
         smoothing_stages: Iterable[int] | None = None, head: str = "mlp",
-        mc_dropout_seed: int | None = None, layer_factory: LayerFactory | None = None,
-        name: str | None = None) -> keras.Model:
+        width: int = REFERENCE_WIDTH, mc_dropout_seed: int | None = None,
+        layer_factory: LayerFactory | None = None, name: str | None = None) -> keras.Model:
     """VGG-11/13/16/19 with BN; conv-BN-ReLU, MC dropout after every ReLU.
 
     Smoothing goes at the end of each of the 5 stages, before its max pool
@@ -67,6 +71,9 @@ def vgg(depth: int = 16, num_classes: int = 10, input_shape: tuple = (32, 32, 3)
         smoothing: as in `resnet`.
         smoothing_stages: 1-based stages followed by smoothing (default 1-5).
         head: `"mlp"`, `"gap"`, `"gmp"` or `"gmedp"`.
+        width: channels of the first stage (reference 64); the stages have
+            `width` x (1, 2, 4, 8, 8) channels. The MLP head keeps its 4096
+            units at every width (only its input, 7 * 7 * 8 * `width`, scales).
         mc_dropout_seed: base seed of the MC dropout layers.
         layer_factory: makes the convolutions and dense layers.
         name: model name.
@@ -75,14 +82,15 @@ def vgg(depth: int = 16, num_classes: int = 10, input_shape: tuple = (32, 32, 3)
         A functional `keras.Model` mapping images to float32 logits.
     """
     return _vgg(depth, num_classes, input_shape, mc_dropout, smoothing, smoothing_stages,
-                head, mc_dropout_seed, layer_factory, name or f"vgg_{depth}", preact=False)
+                head, width, mc_dropout_seed, layer_factory, name or f"vgg_{depth}", preact=False)
 
 
 def preact_vgg(depth: int = 16, num_classes: int = 10, input_shape: tuple = (32, 32, 3),
                mc_dropout: float = 0.0, smoothing: Any = None,
                smoothing_stages: Iterable[int] | None = None, head: str = "mlp",
-               mc_dropout_seed: int | None = None, layer_factory: LayerFactory | None = None,
-               name: str | None = None) -> keras.Model:
+               width: int = REFERENCE_WIDTH, mc_dropout_seed: int | None = None,
+               layer_factory: LayerFactory | None = None, name: str | None = None
+               ) -> keras.Model:
     """Pre-activation VGG: BN-ReLU-conv, MC dropout after every conv.
 
     The last convolution is followed by no activation: the stage-5 smoothing
@@ -96,6 +104,9 @@ def preact_vgg(depth: int = 16, num_classes: int = 10, input_shape: tuple = (32,
         smoothing: as in `resnet`.
         smoothing_stages: 1-based stages followed by smoothing (default 1-5).
         head: `"mlp"`, `"gap"`, `"gmp"` or `"gmedp"`.
+        width: channels of the first stage (reference 64); the stages have
+            `width` x (1, 2, 4, 8, 8) channels. The MLP head keeps its 4096
+            units at every width (only its input, 7 * 7 * 8 * `width`, scales).
         mc_dropout_seed: base seed of the MC dropout layers.
         layer_factory: makes the convolutions and dense layers.
         name: model name.
@@ -104,4 +115,5 @@ def preact_vgg(depth: int = 16, num_classes: int = 10, input_shape: tuple = (32,
         A functional `keras.Model` mapping images to float32 logits.
     """
     return _vgg(depth, num_classes, input_shape, mc_dropout, smoothing, smoothing_stages,
-                head, mc_dropout_seed, layer_factory, name or f"preact_vgg_{depth}", preact=True)
+                head, width, mc_dropout_seed, layer_factory, name or f"preact_vgg_{depth}",
+                preact=True)
