@@ -11,12 +11,14 @@ from blur_keras.layers.global_median_pooling import GlobalMedianPooling2D
 from blur_keras.layers.mc_dropout import MCDropout
 from blur_keras.layers.monte_carlo import (
     MonteCarloLayer, monte_carlo_disabled, monte_carlo_layers, set_monte_carlo)
+from blur_keras.layers.padded_max_pooling import PaddedMaxPooling2D
 from blur_keras.layers.prob import DEFAULT_TEMPERATURES, PROB_KINDS, Prob
 from blur_keras.layers.spatial_smoothing import SpatialSmoothing
 
 __all__ = [
     "AdaptiveAveragePooling2D", "Blur", "blur_filter", "DEFAULT_TEMPERATURES", "GlobalMedianPooling2D", "MCDropout",
-    "monte_carlo_disabled", "monte_carlo_layers", "MonteCarloLayer", "PROB_KINDS", "Prob",
+    "monte_carlo_disabled", "monte_carlo_layers", "MonteCarloLayer", "PaddedMaxPooling2D",
+    "PROB_KINDS", "Prob",
     "set_monte_carlo",
     "SpatialSmoothing",
 ]

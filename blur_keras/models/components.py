@@ -7,7 +7,7 @@ import dataclasses
 import keras
 
 from blur_keras.layers import MCDropout
-from blur_keras.layers.padded_max_pooling import PaddedMaxPooling2D
+from blur_keras.layers import PaddedMaxPooling2D
 
 #: PyTorch BatchNorm2d defaults (momentum 0.1 there is 0.9 here).
 BN_MOMENTUM = 0.9
