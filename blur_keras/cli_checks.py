@@ -56,9 +56,17 @@ def existing_dir(flag: str, path: str | None) -> str | None:
 
 
 def model_and_weights(model: str, weights: str | None) -> tuple[str, str | None]:
-    """`--model` (a `.keras` file, or a registry name) and `--weights`, `~` expanded."""
+    """`--model` (a `.keras` file, a zoo preset or a registry name) and `--weights`, `~` expanded."""
     if model.endswith(".keras"):
         return existing_file("model", model), existing_file("weights", weights)
+    if "." in model and os.sep not in model:
+        from blur_keras.zoo import names
+        if model not in names():
+            raise ValueError(f"--model {model!r} is not a zoo preset (python -m blur_keras.zoo "
+                             f"list), a registry name or a .keras file.")
+        if weights:
+            raise ValueError("--weights is for registry names; a zoo preset holds its weights.")
+        return model, None
     from blur_keras.models import parse
     parse(model)
     return model, existing_file("weights", weights)

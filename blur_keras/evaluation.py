@@ -22,10 +22,12 @@ OUTPUT_FILES = ("results.csv", "results.json", "reliability.png", "ensemble_size
 
 def load_model(model: str, weights: str | None, dataset: str,
                model_args: dict | None = None):
-    """A registry model with weights, or a `.keras` file; clear `ValueError`s otherwise.
+    """A zoo preset, a registry model with weights, or a `.keras` file; clear `ValueError`s otherwise.
 
     Args:
-        model: a registry name (see `blur_keras.models.names()`) or a `.keras` path.
+        model: a zoo preset name (`blur_keras.zoo.names()`, e.g.
+            `resnet_mcdo_18.fmnist_w16`: verified, seeded with 0 as its card),
+            a registry name (see `blur_keras.models.names()`) or a `.keras` path.
         weights: a `.weights.h5` file for a registry name.
         dataset: the dataset the model was trained on: its protocol (classes,
             input shape, stem) builds the registry model.
@@ -37,6 +39,11 @@ def load_model(model: str, weights: str | None, dataset: str,
     """
     from blur_keras import protocol
     from blur_keras.data import get_spec
+    if "." in model and not model.endswith(".keras") and os.sep not in model:
+        from blur_keras import zoo
+        if weights:
+            raise ValueError("--weights is for registry names; a zoo preset holds its weights.")
+        return zoo.load(model, seed=0, compile=False)      # PresetError is a ValueError
     if model.endswith(".keras"):
         if weights:
             raise ValueError("--weights is for registry names; a .keras file holds its weights.")

@@ -24,7 +24,8 @@ from absl import app, flags
 from blur_keras.cli_checks import define_prediction_flags
 
 FLAGS = flags.FLAGS
-flags.DEFINE_string("model", None, "Registry name (with --weights) or a .keras file.")
+flags.DEFINE_string("model", None, "(required) A zoo preset name, a registry name (with --weights) or a "
+                    ".keras file.")
 flags.DEFINE_string("weights", None, "A .weights.h5 file for a registry --model.")
 flags.DEFINE_string("dataset", "fashion_mnist", "The clean dataset (see blur_keras.data.DATASETS).")
 flags.DEFINE_enum("source", "generated", ["generated", "published"],

@@ -182,3 +182,14 @@ def test_publish_refuses_unfinished_runs_and_names_of_other_models(tiny_zoo, tmp
         publish(str(run_dir), "resnet_mcdo_18.tiny", str(tmp_path), progress=False)
     with pytest.raises(zoo.PresetError, match="no result.json"):
         publish(str(tmp_path), TINY, str(tmp_path), progress=False)
+
+
+def test_evaluation_programs_take_a_preset_name(zoo_copy):
+    from blur_keras import cli_checks, evaluation
+    model = evaluation.load_model(TINY, None, "fashion_mnist")
+    assert model.count_params() == zoo.card(TINY)["parameters"]
+    assert cli_checks.model_and_weights(TINY, None) == (TINY, None)
+    with pytest.raises(ValueError, match="not a zoo preset"):
+        cli_checks.model_and_weights("resnet_dnn_18.nope", None)
+    with pytest.raises(ValueError, match="a zoo preset holds its weights"):
+        evaluation.load_model(TINY, "x.weights.h5", "fashion_mnist")
