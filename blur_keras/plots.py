@@ -212,3 +212,278 @@ def metric_vs_severity(tables: Mapping[str, Mapping[str, Mapping[int, Mapping[st
         axis.plot(severities, np.nanmean(values, axis=0), marker="o", label=label)
     return _finish_line_plot(fig, axis, "severity", f"{metric} (mean over corruptions)", title,
                              path)
+
+
+def least_certain_indices(probs, count: int) -> np.ndarray:
+    """Indices of the `count` examples with the highest predictive entropy, most uncertain first.
+
+    Args:
+        probs: predictive probabilities `(examples, classes)`.
+        count: how many to return (at most the number of examples).
+
+    Returns:
+        int64 indices; ties keep the order of `probs`.
+
+    Example:
+
+    >>> least_certain_indices([[0.9, 0.1], [0.5, 0.5], [0.7, 0.3]], 2)   # [1, 2]
+    """
+    probs = np.asarray(probs, np.float64)
+    if probs.ndim != 2 or len(probs) == 0:
+        raise ValueError(f"probs must have shape (examples, classes) with examples > 0; "
+                         f"received shape {probs.shape}.")
+    if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 1:
+        raise ValueError(f"count must be a positive integer; received {count!r}.")
+    entropy = -np.sum(probs * np.log(np.maximum(probs, np.finfo(np.float64).tiny)), axis=1)
+    return np.argsort(-entropy, kind="stable")[:count].astype(np.int64)
+
+
+def least_certain_grid(images, probs, labels, count: int = 12, columns: int = 4,
+                       class_names=None, title: str | None = None, path: str | None = None):
+    """The images a model is least sure of, each beside a bar chart of its predictive distribution.
+
+    The `count` examples with the highest predictive entropy
+    (`least_certain_indices`) are shown most uncertain first, `columns`
+    (image, bar chart) pairs per row; in each bar chart the true class is
+    green and a wrong predicted class red.
+
+    Args:
+        images: `(examples, height, width, channels)`, uint8 or floats in [0, 1].
+        probs: predictive probabilities `(examples, classes)`.
+        labels: integer labels `(examples,)`.
+        count: how many images to show.
+        columns: images per row.
+        class_names: a name per class for the bar labels (default: 0..classes-1).
+        title: figure title.
+        path: optional PNG path to save to.
+
+    Returns:
+        The matplotlib `Figure`.
+
+    Example:
+
+    >>> least_certain_grid(x_test_uint8, predict_proba(model, x, num_samples=10), y_test,
+    ...                    class_names=data.get_spec("fashion_mnist").label_names)
+    """
+    images, probs = np.asarray(images), np.asarray(probs)
+    labels = np.asarray(labels).reshape(-1)
+    if images.ndim != 4 or images.shape[-1] not in (1, 3):
+        raise ValueError(f"images must have shape (examples, height, width, 1 or 3); "
+                         f"received {images.shape}.")
+    if not len(images) == len(probs) == len(labels):
+        raise ValueError(f"images, probs and labels must be equally long; received "
+                         f"{len(images)}, {len(probs)} and {len(labels)}.")
+    classes = probs.shape[-1]
+    names = [str(c) for c in range(classes)] if class_names is None else list(class_names)
+    if len(names) != classes:
+        raise ValueError(f"class_names must name {classes} classes; received {len(names)}.")
+    if isinstance(columns, bool) or not isinstance(columns, int) or columns < 1:
+        raise ValueError(f"columns must be a positive integer; received {columns!r}.")
+    chosen = least_certain_indices(probs, count)
+    rows = -(-len(chosen) // columns)
+    height = 1.8 * rows + (0.4 if title else 0)
+    fig, axes = _figure(rows, 2 * columns, (3.6 * columns, height), squeeze=False,
+                        gridspec_kw={"width_ratios": [1.0, 1.6] * columns})
+    for axis in axes.ravel():
+        axis.axis("off")
+    scale = 255.0 if images.dtype == np.uint8 else 1.0
+    for k, i in enumerate(chosen):
+        picture, bars = axes[k // columns, 2 * (k % columns)], axes[k // columns, 2 * (k % columns) + 1]
+        image = np.clip(images[i] / scale, 0, 1)
+        picture.imshow(image[..., 0] if image.shape[-1] == 1 else image, cmap="gray", vmin=0,
+                       vmax=1, interpolation="nearest")
+        predicted = int(np.argmax(probs[i]))
+        picture.set_title(f"#{i}: {names[labels[i]]}", fontsize=7)
+        colors = ["#8c8c8c"] * classes
+        if predicted != labels[i]:
+            colors[predicted] = "#c44e52"
+        colors[labels[i]] = "#55a868"
+        bars.axis("on")
+        bars.barh(range(classes), probs[i], color=colors)
+        bars.set_xlim(0, 1)
+        bars.set_yticks(range(classes))
+        bars.set_yticklabels(names, fontsize=5)
+        bars.invert_yaxis()
+        bars.tick_params(axis="x", labelsize=5)
+        bars.set_title(f"predicted {names[predicted]} ({probs[i, predicted]:.2f})", fontsize=7)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.4 / height if title else 1))
+    return _save(fig, path)
+
+
+# Plots of the mechanism analyses (blur_keras.analysis).
+
+_COLORS = ("#4c72b0", "#c44e52", "#55a868", "#8172b2", "#ccb974", "#64b5cd", "#8c8c8c",
+           "#dd8452")
+
+
+def _color(index: int) -> str:
+    return _COLORS[index % len(_COLORS)]
+
+
+def uncertainty_by_layer(results: Mapping[str, Mapping[str, Mapping[str, float]]],
+                         title: str | None = None, path: str | None = None):
+    """Model and data uncertainty of the feature maps at each tapped layer (Fig. 5).
+
+    Args:
+        results: `{model label: {layer: {"model_uncertainty": float,
+            "data_uncertainty": float}}}` (see
+            `blur_keras.analysis.feature_map_variance`).
+        title: figure title.
+        path: optional PNG path to save to.
+
+    Returns:
+        The matplotlib `Figure`: model uncertainty on top, data uncertainty
+        below; smoothing layers (`*_smooth`) are drawn as squares.
+    """
+    if not results or not all(results.values()):
+        raise ValueError("uncertainty_by_layer needs at least one model with one layer.")
+    fig, axes = _figure(2, 1, (7, 5.5), sharex=True)
+    for index, (label, layers) in enumerate(results.items()):
+        color = _color(index)
+        names = list(layers)
+        smooth = [i for i, name in enumerate(names) if name.endswith("_smooth")]
+        for axis, key in zip(axes, ("model_uncertainty", "data_uncertainty")):
+            values = np.array([layers[name][key] for name in names])
+            axis.plot(range(len(names)), values, marker="o", markersize=3, color=color,
+                      label=label)
+            axis.plot(smooth, values[smooth], "s", markersize=7, color=color,
+                      markerfacecolor="none")
+    widest = max(results.values(), key=len)
+    axes[1].set_xticks(range(len(widest)))
+    axes[1].set_xticklabels(list(widest), rotation=90, fontsize=6)
+    axes[0].set_ylabel("model uncertainty (std)")
+    axes[1].set_ylabel("data uncertainty (std)")
+    for axis in axes:
+        axis.grid(alpha=0.3)
+    axes[0].legend(fontsize=8, title="squares: smoothing", title_fontsize=7)
+    if title:
+        axes[0].set_title(title)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def log_amplitude_curves(curves: Mapping[str, tuple[np.ndarray, np.ndarray]],
+                         title: str | None = None, path: str | None = None):
+    """Log amplitude of feature maps against frequency, one curve per layer (Fig. 6).
+
+    Args:
+        curves: `{layer: (frequencies in radians, log amplitude)}` in network
+            order (see `blur_keras.analysis.fourier_log_amplitude`).
+        title: figure title.
+        path: optional PNG path to save to.
+
+    Returns:
+        The matplotlib `Figure`: the log amplitude (left) and the same relative
+        to frequency 0 (right); darker curves are deeper layers.
+    """
+    if not curves:
+        raise ValueError("log_amplitude_curves needs at least one layer.")
+    import matplotlib
+    fig, (absolute, relative) = _figure(1, 2, (9, 3.8))
+    colormap = matplotlib.colormaps["plasma_r"]
+    for i, (layer, (frequencies, amplitude)) in enumerate(curves.items()):
+        color = colormap((i + 1) / (len(curves) + 1))
+        x = np.asarray(frequencies) / np.pi
+        amplitude = np.asarray(amplitude)
+        absolute.plot(x, amplitude, color=color, label=layer)
+        relative.plot(x, amplitude - amplitude[0], color=color)
+    absolute.set_ylabel("log amplitude")
+    relative.set_ylabel(r"$\Delta$ log amplitude (vs frequency 0)")
+    for axis in (absolute, relative):
+        axis.set_xlabel(r"frequency ($\times\pi$)")
+        axis.set_xlim(0, 1)
+        axis.grid(alpha=0.3)
+    absolute.legend(fontsize=6, ncol=2)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def max_eigenvalue_density(eigenvalues: Mapping[str, np.ndarray], title: str | None = None,
+                           path: str | None = None):
+    """Density (Gaussian KDE) of the largest Hessian eigenvalue over mini-batches (Fig. 8).
+
+    Args:
+        eigenvalues: `{model label: one eigenvalue per mini-batch}` (see
+            `blur_keras.analysis.hessian_max_eigenvalues`).
+        title: figure title.
+        path: optional PNG path to save to.
+
+    Returns:
+        The matplotlib `Figure`: one KDE curve per model (a vertical line when
+        all its values are equal), with the values as a rug.
+    """
+    if not eigenvalues or not all(len(v) for v in eigenvalues.values()):
+        raise ValueError("max_eigenvalue_density needs at least one model with one eigenvalue.")
+    from scipy.stats import gaussian_kde
+    values = {label: np.asarray(v, np.float64) for label, v in eigenvalues.items()}
+    everything = np.concatenate(list(values.values()))
+    margin = 0.1 * max(np.ptp(everything), abs(everything).max(), 1e-12)
+    grid = np.linspace(everything.min() - margin, everything.max() + margin, 400)
+    fig, axis = _figure(1, 1, (5, 3.5))
+    for index, (label, v) in enumerate(values.items()):
+        color = _color(index)
+        if np.ptp(v) > 0 and len(v) > 1:
+            axis.plot(grid, gaussian_kde(v)(grid), color=color,
+                      label=f"{label} (mean {v.mean():.3g})")
+        else:
+            axis.axvline(v[0], color=color, label=f"{label} (all {v[0]:.3g})")
+        axis.plot(v, np.zeros_like(v), "|", color=color, markersize=12)
+    return _finish_line_plot(fig, axis, "largest Hessian eigenvalue", "density", title, path)
+
+
+def hessian_spectrum(densities: Mapping[str, tuple[np.ndarray, np.ndarray]],
+                     title: str | None = None, path: str | None = None):
+    """Hessian eigenvalue densities on a log scale, one curve per model.
+
+    Args:
+        densities: `{model label: (grid, density)}` (see
+            `blur_keras.analysis.spectral_density`).
+        title: figure title.
+        path: optional PNG path to save to.
+
+    Returns:
+        The matplotlib `Figure`.
+    """
+    if not densities:
+        raise ValueError("hessian_spectrum needs at least one model's density.")
+    fig, axis = _figure(1, 1, (5, 3.5))
+    for index, (label, (grid, density)) in enumerate(densities.items()):
+        color = _color(index)
+        axis.semilogy(grid, np.maximum(density, 1e-12), color=color, label=label)
+    return _finish_line_plot(fig, axis, "eigenvalue", "density", title, path)
+
+
+def loss_landscape_contour(grid, losses, title: str | None = None, path: str | None = None):
+    """Contours of a loss landscape on two directions (Fig. 7).
+
+    Args:
+        grid: the coordinates along each direction.
+        losses: `(len(grid), len(grid))` losses, `losses[i, j]` at `grid[i]`
+            along the first direction (y axis) and `grid[j]` along the second
+            (x axis), as `blur_keras.analysis.loss_landscape` returns them.
+        title: figure title.
+        path: optional PNG path to save to.
+
+    Returns:
+        The matplotlib `Figure`.
+    """
+    grid, losses = np.asarray(grid, np.float64), np.asarray(losses, np.float64)
+    if grid.ndim != 1 or len(grid) < 2 or losses.shape != (len(grid), len(grid)):
+        raise ValueError(f"losses must have shape (len(grid), len(grid)) with at least 2 grid "
+                         f"points; received grid {grid.shape} and losses {losses.shape}.")
+    fig, axis = _figure(1, 1, (4.8, 4))
+    filled = axis.contourf(grid, grid, losses, levels=20, cmap="viridis")
+    axis.contour(grid, grid, losses, levels=20, colors="white", linewidths=0.4)
+    axis.plot(0, 0, "r+", markersize=10)
+    fig.colorbar(filled, ax=axis, label="NLL")
+    axis.set_xlabel("direction 2")
+    axis.set_ylabel("direction 1")
+    axis.set_aspect("equal")
+    if title:
+        axis.set_title(title, fontsize=10)
+    fig.tight_layout()
+    return _save(fig, path)

@@ -1,22 +1,15 @@
-"""`python -m blur_keras.demo`: spatial smoothing at work on a real Fashion-MNIST image.
+"""The smoothing walkthrough: spatial smoothing at work on a real Fashion-MNIST image.
 
-Reads one test image from the offline Fashion-MNIST files, applies Prob,
-Blur and SpatialSmoothing to it, prints what each does, saves a picture of
-the steps, and prints the stage layout of a smoothed MC dropout ResNet-18
-built for 28x28 grayscale input.
+`python -m blur_keras.demo --walkthrough [--index=0]` reads one test image
+from the offline Fashion-MNIST files, applies Prob, Blur and
+SpatialSmoothing to it, prints what each does, saves a picture of the steps,
+and prints the stage layout of a smoothed MC dropout ResNet-18 built for
+28x28 grayscale input.
 """
 
 from __future__ import annotations
 
 import os
-
-from absl import app, flags
-
-FLAGS = flags.FLAGS
-flags.DEFINE_string("output_dir", "demo_output", "Where the picture is written.")
-flags.DEFINE_integer("index", 0, "Index of the Fashion-MNIST test image to show.")
-flags.DEFINE_string("data_dir", None, "Directory with the Fashion-MNIST IDX files "
-                    "(default: $BLUR_KERAS_DATA_DIR, then Debian's location).")
 
 CLASS_NAMES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
                "Sneaker", "Bag", "Ankle boot")
@@ -75,29 +68,44 @@ def print_model(model) -> None:
           f"{len(dropout)} MCDropout layers (rate {dropout[0].rate}).")
 
 
-def main(argv) -> None:
-    del argv
+def run(index: int = 0, output_dir: str = "demo_output", data_dir: str | None = None) -> str:
+    """Runs the walkthrough on test image `index`: prints the steps and the model; saves the figure.
+
+    Args:
+        index: the Fashion-MNIST test image to show.
+        output_dir: where `smoothing_steps.png` is written.
+        data_dir: directory with the Fashion-MNIST IDX files (default:
+            `$BLUR_KERAS_DATA_DIR`, then Debian's location).
+
+    Returns:
+        The path of the figure.
+
+    Raises:
+        ValueError: `index` is not an index of the test split.
+
+    Example:
+
+    >>> from blur_keras.demo import walkthrough
+    >>> walkthrough.run(index=1, output_dir="/tmp/walkthrough")
+    """
     import numpy as np
     from blur_keras import models
     from blur_keras.data import load_idx_arrays
 
-    images, labels = load_idx_arrays("fashion_mnist", "test", FLAGS.data_dir)
-    if not 0 <= FLAGS.index < len(images):
-        raise app.UsageError(f"--index must be in [0, {len(images)}); got {FLAGS.index}.")
-    image, label = images[FLAGS.index], CLASS_NAMES[labels[FLAGS.index]]
+    images, labels = load_idx_arrays("fashion_mnist", "test", data_dir)
+    if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(images):
+        raise ValueError(f"index must be in [0, {len(images)}); received {index!r}.")
+    image, label = images[index], CLASS_NAMES[labels[index]]
     steps = smoothing_steps(image)
-    print(f"Fashion-MNIST test image {FLAGS.index} ({label}), 28x28x1")
+    print(f"Fashion-MNIST test image {index} ({label}), 28x28x1")
     print(f"{'step':<32}{'shape':<10}{'min':>8}{'max':>8}{'mean':>8}{'total variation':>17}")
     for title, array in steps:
         tv = np.abs(np.diff(array, axis=0)).mean() + np.abs(np.diff(array, axis=1)).mean()
         print(f"{title:<32}{str(array.shape):<10}{array.min():8.2f}{array.max():8.2f}"
               f"{array.mean():8.2f}{tv:17.3f}")
-    os.makedirs(FLAGS.output_dir, exist_ok=True)
-    path = os.path.join(FLAGS.output_dir, "smoothing_steps.png")
+    os.makedirs(output_dir, exist_ok=True)
+    path = os.path.join(output_dir, "smoothing_steps.png")
     save_figure(steps, path, label)
     print(f"Saved {path}")
     print_model(models.get("resnet_mcdo_smoothing_18", input_shape=(28, 28, 1)))
-
-
-if __name__ == "__main__":
-    app.run(main)
+    return path
