@@ -10,6 +10,7 @@ import numpy as np
 
 from blur_keras import data, plots
 from blur_keras.demo.zoo_demo import CLEAN, card_test_subset
+from blur_keras.zoo.publishing import FIRST_IMAGES
 
 #: Metrics of the table and the card check, with their column labels and scale.
 COLUMNS = (("nll", "NLL", 1.0, "{:.4f}"), ("accuracy", "Acc%", 100.0, "{:.2f}"),
@@ -42,6 +43,23 @@ def format_table(demo: dict) -> str:
     return "\n".join(lines)
 
 
+def card_reference(card: dict, test_subset: int | None) -> tuple[str, dict] | None:
+    """The card's metrics for the demo's test images: `(label, {N: metrics})`, or None.
+
+    A card records its whole evaluated split (`evaluation.test`) and its
+    first 1,000 images (`evaluation.first_1000`), both from the demo's
+    10-sample pass.
+    """
+    card_subset = card_test_subset(card)
+    if card_subset == test_subset:
+        return f"test numbers ({card['splits']['test']})", card["evaluation"]["test"]
+    first = min(FIRST_IMAGES, card_subset or FIRST_IMAGES)
+    if test_subset == first and "first_1000" in card["evaluation"]:
+        return f"first_1000 numbers (the first {first} test images)", \
+            card["evaluation"]["first_1000"]
+    return None
+
+
 def card_check(demo: dict) -> list[str]:
     """Lines comparing each preset's clean N = 1 and N = 10 metrics with its card's.
 
@@ -51,14 +69,16 @@ def card_check(demo: dict) -> list[str]:
     lines = []
     for name, outcome in demo["presets"].items():
         card = outcome["card"]
-        lines.append(f"{name} ({card['splits']['test']} in its card):")
-        if card_test_subset(card) != demo["test_subset"]:
-            lines.append(f"  not compared: the demo used "
+        reference = card_reference(card, demo["test_subset"])
+        if reference is None:
+            lines.append(f"{name}: not compared: the demo used "
                          f"{'the first ' + str(demo['test_subset']) if demo['test_subset'] else 'all'}"
-                         f" test images.")
+                         f" test images, its card the {card['splits']['test']}.")
             continue
+        label, recorded = reference
+        lines.append(f"{name} (its card's {label}):")
         for n in CARD_SIZES:
-            ours, theirs = outcome["results"][CLEAN].get(n), card["evaluation"]["test"].get(str(n))
+            ours, theirs = outcome["results"][CLEAN].get(n), recorded.get(str(n))
             if ours is None or theirs is None:
                 continue
             same = all(math.isclose(ours[key], theirs[key], rel_tol=1e-6, abs_tol=1e-9)

@@ -22,7 +22,7 @@ DEFAULT_PRESETS = ("resnet_mcdo_18.fmnist_w16", "resnet_mcdo_smoothing_18.fmnist
 DEFAULT_CORRUPTIONS = ("gaussian_noise", "defocus_blur", "contrast")
 DEFAULT_SEVERITY = 3
 #: Test images corrupted (a seeded random subset of the split).
-DEFAULT_CORRUPTION_SUBSET = 2000
+DEFAULT_CORRUPTION_SUBSET = 1000
 CLEAN = "clean"
 
 
