@@ -97,15 +97,18 @@ def prepare(config, chief: bool = True) -> dict | None:
             if result.get("status") == "finished":
                 return result
         return None
-    if not chief:
-        return None
-    leftovers = sorted(name for name in os.listdir(model_dir) if not name.startswith("."))
+    # Every worker checks (read-only), so that all refuse together: a worker left waiting for a
+    # refused chief would wait for ever in its first collective.
+    leftovers = sorted(name for name in os.listdir(model_dir) if not name.startswith(".")) \
+        if os.path.isdir(model_dir) else []
     if leftovers and not config.overwrite:
         raise ValueError(
             f"--model_dir {model_dir} is not empty and holds no blur_keras run record "
             f"({RUN_FILE}): {', '.join(leftovers[:5])}{' ...' if len(leftovers) > 5 else ''}. "
             f"Use an empty or new directory, or pass --overwrite to delete a previous run's "
             f"outputs there.")
+    if not chief:
+        return None
     with open(run_path + ".tmp", "w") as f:
         json.dump(current, f, indent=2)
     os.replace(run_path + ".tmp", run_path)

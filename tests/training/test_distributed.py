@@ -61,9 +61,11 @@ def test_multi_worker_two_processes_end_with_identical_weights(tmp_path):
     args = ["--model=resnet_dnn_smoothing_18", "--epochs=1", "--strategy=multi_worker",
             "--eval_ensemble_sizes=1"]
     # Output goes to files: a full pipe would block one worker and stall the other.
+    # The logs stay outside the run directory: it belongs to the run alone.
     logs = [open(tmp_path / f"worker_{i}.log", "w+") for i in range(2)]
+    run_dir = tmp_path / "run"
     processes = [
-        subprocess.Popen(train_command(tmp_path, *args), stdout=logs[i],
+        subprocess.Popen(train_command(run_dir, *args), stdout=logs[i],
                          stderr=subprocess.STDOUT, text=True,
                          env=environment(TF_CONFIG=json.dumps(
                              {"cluster": cluster, "task": {"type": "worker", "index": i}})))
@@ -75,10 +77,10 @@ def test_multi_worker_two_processes_end_with_identical_weights(tmp_path):
             process.kill()
     outputs = [(tmp_path / f"worker_{i}.log").read_text() for i in range(2)]
     assert all(p.returncode == 0 for p in processes), "\n".join(o[-3000:] for o in outputs)
-    report = json.load(open(tmp_path / "result.json"))
+    report = json.load(open(run_dir / "result.json"))
     assert report["replicas"] == 2 and report["steps"] == 2
-    a = h5_arrays(tmp_path / "workers" / "worker_0" / "model.weights.h5")
-    b = h5_arrays(tmp_path / "workers" / "worker_1" / "model.weights.h5")
+    a = h5_arrays(run_dir / "workers" / "worker_0" / "model.weights.h5")
+    b = h5_arrays(run_dir / "workers" / "worker_1" / "model.weights.h5")
     assert a.keys() == b.keys()
     differing = {k: float(np.max(np.abs(a[k] - b[k]))) for k in a if not np.array_equal(a[k], b[k])}
     assert not differing, f"max |worker 0 - worker 1| per weight: {differing}"
