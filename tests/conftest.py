@@ -4,6 +4,9 @@ import functools
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# channels_first convolutions train on CPU only through oneDNN (TensorFlow's own NCHW filter
+# gradient is NHWC-only); some machines start with it off.
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 
 import keras  # noqa: E402
 import pytest  # noqa: E402

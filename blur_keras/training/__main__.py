@@ -82,8 +82,9 @@ def _model_args():
 
 def summary(result: dict) -> str:
     """The end of a run in a few readable lines."""
-    lines = [f"status     {result['status']}: {result['steps']} steps, "
-             f"{result['images_per_second']:.0f} img/s this session"]
+    lines = [f"status     {result['status']}: {result['steps']} steps"
+             + (f", {result['images_per_second']:.0f} img/s this session"
+                if "images_per_second" in result else "")]
     for n, values in result.get("test", {}).items():
         lines.append(f"test N={n:<3} " + "  ".join(
             f"{key} {values[key]:.4f}" for key in ("nll", "accuracy", "ece", "brier")

@@ -273,7 +273,7 @@ def _train(config: TrainConfig, strategy, chief: bool, report) -> dict:
         model.save_weights(os.path.join(worker_dir, "model.weights.h5"))
     weights = model.get_weights()
     if not chief:
-        return {"status": "finished", "steps": result["steps"]}
+        return result                     # the chief evaluates and writes result.json
     model = exported_copy(config, weights)
     model.save(os.path.join(config.model_dir, "model.keras"))
     model.save_weights(os.path.join(config.model_dir, "model.weights.h5"))
