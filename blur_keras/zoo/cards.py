@@ -153,4 +153,26 @@ def write_zoo_readme(zoo_dir: str) -> str:
     path = os.path.join(zoo_dir, README_FILE)
     with open(path, "w") as f:
         f.write(text)
+    sync_project_readme(zoo_dir, text[len(ZOO_README_HEAD):])
+    return path
+
+
+#: The project README's copy of the zoo table sits between these lines.
+TABLE_MARKERS = ("<!-- zoo table: generated from the cards -->", "<!-- end of zoo table -->")
+
+
+def sync_project_readme(zoo_dir: str, table: str) -> str | None:
+    """Copies the zoo table into the README beside the zoo (in a checkout), between
+    `TABLE_MARKERS`; returns its path, or `None` where there is no such README."""
+    path = os.path.join(os.path.dirname(os.path.abspath(zoo_dir)), README_FILE)
+    if not os.path.isfile(path):
+        return None
+    with open(path) as f:
+        readme = f.read()
+    start, end = TABLE_MARKERS
+    if start not in readme or end not in readme:
+        return None
+    head, rest = readme.split(start, 1)
+    with open(path, "w") as f:
+        f.write(head + start + "\n" + table.strip("\n") + "\n" + end + rest.split(end, 1)[1])
     return path

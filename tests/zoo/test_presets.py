@@ -193,3 +193,18 @@ def test_evaluation_programs_take_a_preset_name(zoo_copy):
         cli_checks.model_and_weights("resnet_dnn_18.nope", None)
     with pytest.raises(ValueError, match="a zoo preset holds its weights"):
         evaluation.load_model(TINY, "x.weights.h5", "fashion_mnist")
+
+
+def test_the_zoo_table_is_copied_into_the_readme_beside_the_zoo(zoo_copy):
+    from blur_keras.zoo.cards import TABLE_MARKERS, write_zoo_readme
+    readme = zoo_copy.parent / "README.md"
+    start, end = TABLE_MARKERS
+    readme.write_text(f"# Project\n\n{start}\nstale rows\n{end}\n\n## Next\n")
+    write_zoo_readme(str(zoo_copy))
+    text = readme.read_text()
+    assert "stale rows" not in text and text.endswith(f"{end}\n\n## Next\n")
+    assert f"| `{TINY}` |" in text.split(start)[1].split(end)[0]
+    unmarked = "# Project without the markers\n"
+    readme.write_text(unmarked)
+    write_zoo_readme(str(zoo_copy))
+    assert readme.read_text() == unmarked

@@ -36,3 +36,23 @@ def test_shipped_preset_meets_the_zoo_bar(name):
     assert card["evaluation"]["test"]["1"]["accuracy"] >= 0.90       # the bar
     assert card["splits"]["test"].endswith("all images")
     assert card["training"]["command"] == "python -m blur_keras.zoo build"
+
+
+def test_the_readme_and_the_zoo_readme_show_the_table_of_the_shipped_cards():
+    import json
+    from blur_keras.zoo.cards import LATENCY_FILE, TABLE_MARKERS, read_cards, zoo_table
+    zoo_dir = zoo.zoo_directory()
+    latency_path = os.path.join(zoo_dir, LATENCY_FILE)
+    latency = None
+    if os.path.isfile(latency_path):
+        with open(latency_path) as f:
+            latency = json.load(f)["ms_per_image"]
+    table = zoo_table(read_cards(zoo_dir, zoo.names()), latency)
+    with open(os.path.join(zoo_dir, "README.md")) as f:
+        assert table in f.read()
+    readme = os.path.join(os.path.dirname(zoo_dir), "README.md")
+    if os.path.isfile(readme):                        # a checkout (not an installed package)
+        with open(readme) as f:
+            text = f.read()
+        start, end = TABLE_MARKERS
+        assert text.split(start, 1)[1].split(end, 1)[0].strip() == table
