@@ -322,6 +322,21 @@ def _color(index: int) -> str:
     return _COLORS[index % len(_COLORS)]
 
 
+def _merged_order(sequences: list[list[str]]) -> list[str]:
+    """The layer names of several models in one network order (a name missing from a
+    model goes right after the name before it in the model that has it)."""
+    order: list[str] = []
+    for names in sequences:
+        position = 0
+        for name in names:
+            if name in order:
+                position = order.index(name) + 1
+            else:
+                order.insert(position, name)
+                position += 1
+    return order
+
+
 def uncertainty_by_layer(results: Mapping[str, Mapping[str, Mapping[str, float]]],
                          title: str | None = None, path: str | None = None):
     """Model and data uncertainty of the feature maps at each tapped layer (Fig. 5).
@@ -335,24 +350,26 @@ def uncertainty_by_layer(results: Mapping[str, Mapping[str, Mapping[str, float]]
 
     Returns:
         The matplotlib `Figure`: model uncertainty on top, data uncertainty
-        below; smoothing layers (`*_smooth`) are drawn as squares.
+        below; smoothing layers (`*_smooth`) are drawn as squares. Models with
+        different layers share one axis: each layer sits at its place in the
+        network, so a model without smoothing layers skips their positions.
     """
     if not results or not all(results.values()):
         raise ValueError("uncertainty_by_layer needs at least one model with one layer.")
+    order = _merged_order([list(layers) for layers in results.values()])
     fig, axes = _figure(2, 1, (7, 5.5), sharex=True)
     for index, (label, layers) in enumerate(results.items()):
         color = _color(index)
         names = list(layers)
+        x = np.array([order.index(name) for name in names])
         smooth = [i for i, name in enumerate(names) if name.endswith("_smooth")]
         for axis, key in zip(axes, ("model_uncertainty", "data_uncertainty")):
             values = np.array([layers[name][key] for name in names])
-            axis.plot(range(len(names)), values, marker="o", markersize=3, color=color,
-                      label=label)
-            axis.plot(smooth, values[smooth], "s", markersize=7, color=color,
+            axis.plot(x, values, marker="o", markersize=3, color=color, label=label)
+            axis.plot(x[smooth], values[smooth], "s", markersize=7, color=color,
                       markerfacecolor="none")
-    widest = max(results.values(), key=len)
-    axes[1].set_xticks(range(len(widest)))
-    axes[1].set_xticklabels(list(widest), rotation=90, fontsize=6)
+    axes[1].set_xticks(range(len(order)))
+    axes[1].set_xticklabels(order, rotation=90, fontsize=6)
     axes[0].set_ylabel("model uncertainty (std)")
     axes[1].set_ylabel("data uncertainty (std)")
     for axis in axes:
@@ -464,26 +481,37 @@ def loss_landscape_contour(grid, losses, title: str | None = None, path: str | N
         grid: the coordinates along each direction.
         losses: `(len(grid), len(grid))` losses, `losses[i, j]` at `grid[i]`
             along the first direction (y axis) and `grid[j]` along the second
-            (x axis), as `blur_keras.analysis.loss_landscape` returns them.
+            (x axis), as `blur_keras.analysis.loss_landscape` returns them; or
+            `{model label: such losses}` for one panel per model, side by side,
+            with the same contour levels.
         title: figure title.
         path: optional PNG path to save to.
 
     Returns:
         The matplotlib `Figure`.
     """
-    grid, losses = np.asarray(grid, np.float64), np.asarray(losses, np.float64)
-    if grid.ndim != 1 or len(grid) < 2 or losses.shape != (len(grid), len(grid)):
-        raise ValueError(f"losses must have shape (len(grid), len(grid)) with at least 2 grid "
-                         f"points; received grid {grid.shape} and losses {losses.shape}.")
-    fig, axis = _figure(1, 1, (4.8, 4))
-    filled = axis.contourf(grid, grid, losses, levels=20, cmap="viridis")
-    axis.contour(grid, grid, losses, levels=20, colors="white", linewidths=0.4)
-    axis.plot(0, 0, "r+", markersize=10)
-    fig.colorbar(filled, ax=axis, label="NLL")
-    axis.set_xlabel("direction 2")
-    axis.set_ylabel("direction 1")
-    axis.set_aspect("equal")
+    grid = np.asarray(grid, np.float64)
+    panels = dict(losses) if isinstance(losses, Mapping) else {None: losses}
+    panels = {label: np.asarray(value, np.float64) for label, value in panels.items()}
+    for value in panels.values():
+        if grid.ndim != 1 or len(grid) < 2 or value.shape != (len(grid), len(grid)):
+            raise ValueError(f"losses must have shape (len(grid), len(grid)) with at least 2 "
+                             f"grid points; received grid {grid.shape} and losses {value.shape}.")
+    everything = np.concatenate([value.ravel() for value in panels.values()])
+    levels = np.linspace(everything.min(), everything.max(), 21)
+    if levels[0] == levels[-1]:
+        levels = 20
+    fig, axes = _figure(1, len(panels), (4.8 * len(panels), 4), squeeze=False)
+    for axis, (label, value) in zip(axes[0], panels.items()):
+        filled = axis.contourf(grid, grid, value, levels=levels, cmap="viridis")
+        axis.contour(grid, grid, value, levels=levels, colors="white", linewidths=0.4)
+        axis.plot(0, 0, "r+", markersize=10)
+        axis.set_xlabel("direction 2")
+        axis.set_ylabel("direction 1")
+        axis.set_aspect("equal")
+        if label is not None:
+            axis.set_title(label, fontsize=9)
+    fig.colorbar(filled, ax=list(axes[0]), label="NLL")
     if title:
-        axis.set_title(title, fontsize=10)
-    fig.tight_layout()
+        fig.suptitle(title, fontsize=10)
     return _save(fig, path)

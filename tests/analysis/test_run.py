@@ -17,12 +17,13 @@ from blur_keras.layers import MCDropout, SpatialSmoothing
 pytestmark = pytest.mark.tensorflow_only
 
 
-def fashion_model():
+def fashion_model(smoothing=True):
     inputs = keras.Input((28, 28, 1))
     x = keras.layers.Conv2D(2, 3, strides=2, padding="same", name="stage1_block1_conv")(inputs)
     x = keras.layers.ReLU(name="stage1_block1_out")(x)
     x = MCDropout(0.3, seed=1, name="stage1_block2_out")(x)
-    x = SpatialSmoothing(name="stage1_smooth")(x)
+    if smoothing:
+        x = SpatialSmoothing(name="stage1_smooth")(x)
     x = keras.layers.GlobalAveragePooling2D()(x)
     return keras.Model(inputs, keras.layers.Dense(10, name="logits")(x), name="tiny")
 
@@ -106,6 +107,35 @@ def test_cli_writes_the_figure_and_the_numbers(saved_model, tmp_path):
     saved = read_json(tmp_path / "landscape.json")
     assert saved["config"]["model"] == "tiny" and saved["config"]["subset"] == 32
     assert (tmp_path / "landscape.png").stat().st_size > 1000
+
+
+def test_cli_puts_several_models_side_by_side(saved_model, tmp_path):
+    plain = tmp_path / "plain.keras"
+    fashion_model(smoothing=False).save(plain)
+    out = tmp_path / "out"
+    result = run_cli(f"--model={plain},{saved_model}", "--analysis=fourier", "--batch_size=4",
+                     "--layers=stage1_block2_out,stage1_smooth", f"--output_dir={out}")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert list(read_json(out / "plain" / "fourier.json")["result"]) == ["stage1_block2_out"]
+    assert list(read_json(out / "tiny" / "fourier.json")["result"]) == [
+        "stage1_block2_out", "stage1_smooth"]
+    assert (out / "fourier.png").stat().st_size > 1000
+    same_name = run_cli(f"--model={saved_model},{saved_model}", "--analysis=fourier",
+                        f"--output_dir={out}")
+    assert same_name.returncode == 2 and "its own name" in same_name.stderr
+
+
+def test_cli_runs_on_a_shipped_zoo_preset(tmp_path):
+    result = run_cli("--preset=resnet_mcdo_smoothing_18.fmnist_w16", "--analysis=fourier",
+                     "--layers=stage1_block2_out,stage1_smooth", "--batch_size=8",
+                     f"--output_dir={tmp_path}")
+    assert result.returncode == 0, result.stderr[-3000:]
+    saved = read_json(tmp_path / "fourier.json")
+    assert saved["config"]["model"] == "resnet_mcdo_smoothing_18.fmnist_w16"
+    # Stage 1 runs at 28x28 (even: the diagonal ends at pi); the "full" 2x2 blur grows it to 29x29.
+    assert saved["result"]["stage1_block2_out"]["frequency_over_pi"][-1] == pytest.approx(1.0)
+    assert len(saved["result"]["stage1_smooth"]["frequency_over_pi"]) == 15
+    assert (tmp_path / "fourier.png").stat().st_size > 1000
 
 
 @pytest.mark.parametrize("args, message", [
