@@ -6,7 +6,7 @@ import numpy as np
 
 from blur_keras.study import figures, paper
 from blur_keras.study.plan import run_name
-from blur_keras.study.results import LABELS, Results, Row, Section, label
+from blur_keras.study.results import LABELS, Results, Row, Section, label, table
 from blur_keras.study.verdicts import (
     MIN_SEEDS, Paired, direction_count, mean_std, missing_text, paired_verdict, plural,
     signed, verdict)
@@ -35,7 +35,7 @@ def compared(paired: Paired, metric: str, better: str | None = None, what: str =
     _, digits, scale, default = METRICS[metric]
     better = better or default
     if not paired.keys:
-        return missing_text(paired.missing) if paired.missing else "no data"
+        return "-"
     return (f"{mean_std(paired.plain, digits, scale)} → {mean_std(paired.smooth, digits, scale)}"
             f"; {direction_count(paired, better, what or better)}")
 
@@ -176,10 +176,10 @@ def claim2(results: Results) -> Section:
     lines += ["", f"Smallest N at which MC dropout + smoothing matches plain MC dropout at "
                   f"N = {large} (same seed). *Matches*: NLL at most {100 * MATCH_TOLERANCE:g}% "
                   f"above (the paper's .855 vs .850 is 0.6% above); *at or below*: no "
-                  f"tolerance.", "",
-              "| seed | plain NLL at N = {0} | matches at N | fewer passes | at or below at N |"
-              .format(large), "|---|---|---|---|---|"]
-    found, opposite, count, missing, cells = 0, 0, 0, [], []
+                  f"tolerance.", ""]
+    header = [f"| seed | plain NLL at N = {large} | matches at N | fewer passes | at or below "
+              f"at N |", "|---|---|---|---|---|"]
+    found, opposite, count, missing, cells, rows = 0, 0, 0, [], [], []
     for seed in plan.seeds:
         size, complete = matching_size(results, seed, MATCH_TOLERANCE)
         strict, _ = matching_size(results, seed, 0.0)
@@ -195,10 +195,11 @@ def claim2(results: Results) -> Section:
         ratio = f"{large / size:.0f}x" if size else "-"
         shown = str(size) if size else f"none up to {large}"
         cells.append(f"N = {shown}" + (f" ({ratio})" if size else ""))
-        lines.append(f"| {seed} | {target:.4f} | {shown} | {ratio} | "
-                     f"{strict if strict else f'none up to {large}'} |")
-    ours = ("; ".join(cells) if cells else missing_text(missing)) + (
-        f" ({missing_text(missing)})" if cells and missing else "")
+        rows.append(f"| {seed} | {target:.4f} | {shown} | {ratio} | "
+                    f"{strict if strict else f'none up to {large}'} |")
+    lines += table(header, rows)
+    ours = ("; ".join(cells) + (f" ({missing_text(missing)})" if missing else "")) if cells \
+        else "-"
     section.rows.append(Row(
         "2a", f"MC dropout + smoothing matches plain MC dropout at N = {large} with fewer "
               f"samples", "N = 2 (.855 vs .850, ~25x fewer passes; CIFAR-100)", ours,
@@ -219,7 +220,7 @@ def claim2(results: Results) -> Section:
     section.rows.append(Row(
         "2b", f"Smoothing lowers MC dropout's NLL at every N (1 to {large})",
         "at every N of 1, 2, 3, 5, 10, 50 (CIFAR-100)",
-        f"at every N in {every}/{count} seeds" if count else missing_text(missing),
+        f"at every N in {every}/{count} seeds" if count else "-",
         verdict(every, none_, count, missing)))
     panels = {}
     for metric in ("nll", "accuracy", "ece"):
@@ -321,8 +322,8 @@ def claim4(results: Results) -> Section:
                           for name, (a, b) in paper.ECE_COUNTER_EXAMPLES["rows"].items())
               + ", and falls for ResNet-18 on CIFAR (table of claim 1).", "",
               "Ours, per seed: change of accuracy and of ECE with smoothing (percentage "
-              "points):", "",
-              "| pair | N | seed | Δ Acc (pp) | Δ ECE (pp) |", "|---|---|---|---|---|"]
+              "points):", ""]
+    rows = []
     comparisons = [(pair, size) for pair in plan.pairs
                    for size in ((1,) if pair == "dnn" else (1, large))]
     points, rises, total, biggest = {}, [], 0, None
@@ -330,14 +331,16 @@ def claim4(results: Results) -> Section:
         accuracy = clean_paired(results, pair, size, "accuracy")
         ece = clean_paired(results, pair, size, "ece")
         for seed, d_acc, d_ece in zip(accuracy.keys, accuracy.deltas, ece.deltas):
-            lines.append(f"| {pair} | {size} | {seed} | {signed(d_acc, 2, 100)} | "
-                         f"{signed(d_ece, 2, 100)} |")
+            rows.append(f"| {pair} | {size} | {seed} | {signed(d_acc, 2, 100)} | "
+                        f"{signed(d_ece, 2, 100)} |")
             points.setdefault(f"{pair}, N={size}", []).append((100 * d_acc, 100 * d_ece))
             total += 1
             if d_ece > 0:
                 rises.append((pair, size, seed, d_acc, d_ece))
             if biggest is None or d_acc > biggest[3]:
                 biggest = (pair, size, seed, d_acc, d_ece)
+    lines += table(["| pair | N | seed | Δ Acc (pp) | Δ ECE (pp) |", "|---|---|---|---|---|"],
+                   rows)
     if total:
         lines += ["", f"ECE rose with smoothing in {len(rises)} of {total} paired comparisons"
                       + (": " + "; ".join(f"{p} N = {n} seed {s} (accuracy "

@@ -5,7 +5,7 @@ from __future__ import annotations
 from blur_keras.study import figures, paper
 from blur_keras.study.plan import ABLATED_MODEL
 from blur_keras.study.results import Results, Row, Section
-from blur_keras.study.verdicts import Paired, direction_count, mean_std, missing_text, verdict
+from blur_keras.study.verdicts import Paired, direction_count, mean_std, verdict
 
 #: kind -> (median key, per-round key) in speed.json.
 SPEED_KEYS = {"train": ("train_images_per_second", "train_rounds"),
@@ -118,7 +118,7 @@ def claim5(results: Results) -> Section:
             if better:
                 ours += "; " + direction_count(paired, better, "as the paper")
         else:
-            ours = missing_text(paired.missing)
+            ours = "-"
         outcome = verdict(paired.agreeing(better) if better else 0,
                           paired.opposing(better) if better else 0, len(paired.keys),
                           paired.missing)
@@ -138,7 +138,7 @@ def claim5(results: Results) -> Section:
         ours = (f"{mean_std(paired.plain, 0, unit='round')} → "
                 f"{mean_std(paired.smooth, 0, unit='round')} img/s; "
                 f"{direction_count(paired, better, 'slower')}") if paired.keys \
-            else missing_text(paired.missing)
+            else "-"
         section.rows.append(Row(claim, f"Smoothing costs {kind} throughput", quoted, ours,
                                 verdict(paired.agreeing(better), paired.opposing(better),
                                         len(paired.keys), paired.missing, unit="round")))

@@ -6,9 +6,9 @@ import numpy as np
 
 from blur_keras.study import figures, paper
 from blur_keras.study.plan import run_name
-from blur_keras.study.results import Results, Row, Section, label
+from blur_keras.study.results import Results, Row, Section, label, table
 from blur_keras.study.verdicts import (
-    Paired, direction_count, mean_std, missing_text, paired_verdict, verdict)
+    Paired, direction_count, mean_std, paired_verdict, verdict)
 
 #: The high-frequency band of the Fourier claim, in units of pi.
 HIGH_BAND = 0.5
@@ -61,7 +61,9 @@ def _variance(results: Results, section: Section) -> None:
                 cells.append(f"{before:.4f} → {after:.4f}")
             lines.append(f"| {stage} | " + " | ".join(cells) + f" | {len(pairs)} |")
         lines.append("")
-    if config:
+    if config is None:
+        lines += ["Ours: not run yet.", ""]
+    else:
         lines += [f"Measured on {config['images']}, {config['executions']} executions "
                   f"(`blur_keras.analysis.feature_map_variance`). A deterministic model has no "
                   f"model uncertainty.", ""]
@@ -87,7 +89,7 @@ def _variance(results: Results, section: Section) -> None:
             fractions.append(f"{sum(drops)}/{len(drops)}")
         what = key.replace("_", " ")
         ours = ("drops at " + ", ".join(fractions) + " smoothing layers (per seed)"
-                if count else missing_text(missing))
+                if count else "-")
         section.rows.append(Row(claim, f"Smoothing layers lower the {what} (MC dropout "
                                        f"+ smoothing)",
                                 ", ".join(f"stage {s}: {a:.4f} → {b:.4f}"
@@ -142,11 +144,11 @@ def _fourier(results: Results, section: Section) -> None:
     lines += ["", "Ours (mean over seeds; the end of stage 1 is the smoothing layer where there "
                   "is one, else the last block's output; its size sets the frequency grid, "
                   "values between grid points interpolated; `high` is the mean log amplitude "
-                  f"at frequencies >= {HIGH_BAND:g}π minus the value at 0):", "",
-              "| model | layer (size) | " + " | ".join(f"{f:g}π" for f in PAPER_FREQUENCIES[:-1])
-              + " | highest frequency | high | seeds |", "|---|---|" + "---|" * (
-                  len(PAPER_FREQUENCIES) + 2)]
-    curves = {}
+                  f"at frequencies >= {HIGH_BAND:g}π minus the value at 0):", ""]
+    header = ["| model | layer (size) | " + " | ".join(f"{f:g}π" for f in PAPER_FREQUENCIES[:-1])
+              + " | highest frequency | high | seeds |",
+              "|---|---|" + "---|" * (len(PAPER_FREQUENCIES) + 2)]
+    curves, rows = {}, []
     for models in plan.pairs.values():
         for model in models:
             contents = [c for c in (results.evaluation(run_name(model, seed), "fourier")
@@ -159,11 +161,12 @@ def _fourier(results: Results, section: Section) -> None:
             amplitude = np.mean([c["result"]["layers"][end]["log_amplitude"] for c in contents],
                                 axis=0)
             at = [float(np.interp(f, frequency, amplitude)) for f in PAPER_FREQUENCIES[:-1]]
-            lines.append(f"| {label(model)} | `{end}` ({layer['size']}) | "
-                         + " | ".join(f"{v:.2f}" for v in at)
-                         + f" | {amplitude[-1]:.2f} at {frequency[-1]:.2f}π | "
-                         + mean_std([high_band(c) for c in contents], 2) + f" | {len(contents)} |")
+            rows.append(f"| {label(model)} | `{end}` ({layer['size']}) | "
+                        + " | ".join(f"{v:.2f}" for v in at)
+                        + f" | {amplitude[-1]:.2f} at {frequency[-1]:.2f}π | "
+                        + mean_std([high_band(c) for c in contents], 2) + f" | {len(contents)} |")
             curves[label(model)] = (frequency * np.pi, amplitude)
+    lines += table(header, rows) + [""]
     pairs = [("6c", "dnn", "Smoothing lowers the high-frequency amplitude (deterministic)"),
              ("6d", "mcdo", "Smoothing lowers the high-frequency amplitude (MC dropout)")]
     for claim, pair, text in pairs:
@@ -200,7 +203,7 @@ def _high_band_of(results: Results, run: str) -> float | None:
 
 def _compared(paired: Paired, better: str) -> str:
     if not paired.keys:
-        return missing_text(paired.missing) if paired.missing else "no data"
+        return "-"
     return (f"high band {mean_std(paired.plain, 2)} → {mean_std(paired.smooth, 2)}; "
             f"{direction_count(paired, better, better)}")
 
@@ -214,8 +217,7 @@ def _hessian(results: Results, section: Section) -> None:
               + " / ".join(str(v) for v in quoted["gap_smoothing"]) + ".", ""]
     if "mcdo" not in plan.pairs:
         return
-    values, config = {}, None
-    lines += ["| model | seed | batches | mean | median | max |", "|---|---|---|---|---|---|"]
+    values, config, rows = {}, None, []
     for model in plan.pairs["mcdo"]:
         for seed in plan.seeds:
             content = results.evaluation(run_name(model, seed), "hessian")
@@ -224,8 +226,10 @@ def _hessian(results: Results, section: Section) -> None:
             config = content["config"]
             result = content["result"]
             values.setdefault(label(model), []).extend(result["eigenvalues"])
-            lines.append(f"| {label(model)} | {seed} | {len(result['eigenvalues'])} | "
-                         f"{result['mean']:.1f} | {result['median']:.1f} | {result['max']:.1f} |")
+            rows.append(f"| {label(model)} | {seed} | {len(result['eigenvalues'])} | "
+                        f"{result['mean']:.1f} | {result['median']:.1f} | {result['max']:.1f} |")
+    lines += table(["| model | seed | batches | mean | median | max |",
+                    "|---|---|---|---|---|---|"], rows)
     if config:
         lines += ["", f"Batches of {config['batch_size']}: {config['data']}; power iteration "
                       f"of at most {config['iterations']} Hessian-vector products (tolerance "
@@ -240,7 +244,7 @@ def _hessian(results: Results, section: Section) -> None:
         f"mean {quoted['gap'][1]} → {quoted['gap_smoothing'][1]}",
         (f"mean {mean_std(paired.plain, 1)} → {mean_std(paired.smooth, 1)}; "
          f"{direction_count(paired, 'lower', 'lower')}{note}") if paired.keys
-        else missing_text(paired.missing) + note,
+        else "-",
         paired_verdict(paired, "lower")))
     if values:
         figure = "claim6_hessian.png"

@@ -8,7 +8,7 @@ from blur_keras.study import figures, paper
 from blur_keras.study.plan import BASELINE_NAME, run_name
 from blur_keras.study.results import Results, Row, Section, label
 from blur_keras.study.verdicts import (
-    Paired, direction_count, mean_std, missing_text, paired_verdict)
+    Paired, direction_count, mean_std, paired_verdict)
 
 #: score -> (heading, the paper's number: (key in paper.ROBUSTNESS by pair) or None)
 SCORES = {"mce": ("mCE %", {"dnn": "mce_dnn"}),
@@ -161,7 +161,7 @@ def claim3(results: Results) -> Section:
 
 def _compared(paired: Paired, digits: int, better: str = "lower") -> str:
     if not paired.keys:
-        return missing_text(paired.missing) if paired.missing else "no data"
+        return "-"
     return (f"{mean_std(paired.plain, digits)} → {mean_std(paired.smooth, digits)}; "
             f"{direction_count(paired, better, better)}")
 

@@ -8,6 +8,7 @@ with a fresh one). Every number in it is read from the JSONs or quoted from the 
 from __future__ import annotations
 
 import glob
+import json
 import os
 from typing import Callable
 
@@ -42,7 +43,11 @@ def _recipe(results: Results) -> str:
                     + (f", model_args {args}" if args else "")
                     + f" (read from `{run.name}/result.json`)")
     if main:
-        return f"training options {dict(main[0].options)} (from the plan; no run finished yet)"
+        options = {key: value for key, value in main[0].options.items()
+                   if key not in ("dataset", "seed")}
+        return (", ".join(f"{key} {json.dumps(value)}" for key, value in options.items())
+                + ", the rest the dataset's reference recipe (from the plan; no run finished "
+                  "yet)")
     return "no main runs in this plan"
 
 
@@ -89,7 +94,7 @@ def render(plan: Plan, results_dir: str) -> tuple[str, dict[str, Callable[[str],
         f"Park & Kim (ICML 2022) claim that spatial smoothing improves accuracy, uncertainty and "
         f"robustness and lets MC dropout work with far fewer samples. This study re-measures "
         f"those claims with this project's code, at the scale of a 2-core CPU: ResNet-18 at the "
-        f"zoo's width on Fashion-MNIST ({plan.dataset}, 60,000 / 10,000 images), the zoo's "
+        f"zoo's width on {plan.dataset} (all training and test images), the zoo's "
         f"recipe ({_recipe(results)}), {len(plan.seeds)} seeds per configuration (seed 0 is the "
         f"zoo preset). Numbers are mean ± sample standard deviation over seeds; every "
         f"\"smoothing helps\" statement is a paired comparison (same seed with and without "

@@ -36,6 +36,11 @@ class Section:
     figures: dict[str, Callable[[str], None]] = dataclasses.field(default_factory=dict)
 
 
+def table(header: list[str], rows: list[str], empty: str = "Ours: not run yet.") -> list[str]:
+    """A markdown table (`header`: its two first lines), or `empty` when it has no rows."""
+    return header + rows if rows else [empty]
+
+
 def variant(model: str) -> str:
     """`resnet_mcdo_smoothing_18` -> `mcdo_smoothing` (the keys of `blur_keras.study.paper`)."""
     return model.removeprefix("resnet_").removesuffix("_18")

@@ -97,7 +97,7 @@ def paired_verdict(paired: Paired, better: str, minimum: int = MIN_SEEDS) -> str
 def direction_count(paired: Paired, better: str, what: str) -> str:
     """E.g. `lower in 3/3 seeds`."""
     if not paired.keys:
-        return missing_text(paired.missing) if paired.missing else "no data"
+        return "-"
     text = f"{what} in {paired.agreeing(better)}/{len(paired.keys)} {paired.unit}s"
     if paired.missing:
         text += f" ({missing_text(paired.missing)})"
