@@ -53,11 +53,44 @@ def _shard():
     return index, count
 
 
-def _runs_dir() -> str:
+def _checked(command: str) -> dict:
+    """The arguments of `command`, checked before TensorFlow starts (one `ValueError` each)."""
+    if command == "report":
+        return {}
     if not FLAGS.runs_dir:
         raise ValueError("--runs_dir is required (where the training runs are, e.g. "
                          "runs/study).")
-    return FLAGS.runs_dir
+    from blur_keras.study.plan import study_plan
+    plan = study_plan()
+    if command == "status":
+        return {"plan": plan}
+    from blur_keras.study.runner import parse_steps
+    shard = _shard()
+    plan.select(FLAGS.only, shard)          # unknown names: a ValueError naming them
+    parse_steps(FLAGS.steps)
+    if FLAGS.threads is not None and FLAGS.threads < 1:
+        raise ValueError(f"--threads must be a positive integer; got {FLAGS.threads}.")
+    return {"plan": plan, "shard": shard}
+
+
+def _run(command: str, args: dict) -> None:
+    if command == "report":
+        from blur_keras.study.report import build_report
+        written = build_report(results_dir=FLAGS.results_dir, output=FLAGS.output)
+        print(f"Wrote {written['report']} and {len(written['figures'])} figure(s).")
+        return
+    if command == "status":
+        from blur_keras.study.status import format_status
+        print(format_status(args["plan"], FLAGS.runs_dir, FLAGS.results_dir))
+        return
+    from blur_keras.study.runner import run_study
+    summary = run_study(args["plan"], FLAGS.runs_dir, FLAGS.results_dir, only=FLAGS.only,
+                        shard=args["shard"], steps=FLAGS.steps, data_dir=FLAGS.data_dir)
+    written = sum(len(names) for names in summary["evaluated"].values())
+    print(f"Done: {len(summary['trained'])} run(s) trained, {written} evaluation(s) written"
+          + (f", {', '.join(summary['study'])}" if summary["study"] else "")
+          + f". `python -m blur_keras.study status --runs_dir={FLAGS.runs_dir}` shows what is "
+            f"left; commit {FLAGS.results_dir}.")
 
 
 def main(argv) -> None:
@@ -66,37 +99,18 @@ def main(argv) -> None:
               f"(flags are --name=value).", file=sys.stderr)
         sys.exit(2)
     command = argv[1]
+    try:
+        args = _checked(command)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(2)
     if FLAGS.threads is not None:
-        if FLAGS.threads < 1:
-            print(f"error: --threads must be a positive integer; got {FLAGS.threads}.",
-                  file=sys.stderr)
-            sys.exit(2)
         for variable in THREAD_VARIABLES:    # read when TensorFlow's runtime starts
             os.environ[variable] = str(FLAGS.threads)
     from blur_keras.startup import quiet_tensorflow_start
     quiet_tensorflow_start()
     try:
-        if command == "report":
-            from blur_keras.study.report import build_report
-            written = build_report(results_dir=FLAGS.results_dir, output=FLAGS.output)
-            print(f"Wrote {written['report']} and {len(written['figures'])} figure(s).")
-            return
-        runs_dir = _runs_dir()
-        from blur_keras.study.plan import study_plan
-        plan = study_plan()
-        if command == "status":
-            from blur_keras.study.status import format_status
-            print(format_status(plan, runs_dir, FLAGS.results_dir))
-            return
-        shard = _shard()
-        from blur_keras.study.runner import run_study
-        summary = run_study(plan, runs_dir, FLAGS.results_dir, only=FLAGS.only, shard=shard,
-                            steps=FLAGS.steps, data_dir=FLAGS.data_dir)
-        written = sum(len(names) for names in summary["evaluated"].values())
-        print(f"Done: {len(summary['trained'])} run(s) trained, {written} evaluation(s) written"
-              + (f", {', '.join(summary['study'])}" if summary["study"] else "")
-              + f". `python -m blur_keras.study status --runs_dir={runs_dir}` shows what is "
-                f"left; commit {FLAGS.results_dir}.")
+        _run(command, args)
     except (ValueError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         sys.exit(2)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from blur_keras.study import figures, paper
 from blur_keras.study.plan import ABLATED_MODEL
 from blur_keras.study.results import Results, Row, Section
-from blur_keras.study.verdicts import Paired, direction_count, mean_std, verdict
+from blur_keras.study.verdicts import Paired, direction_count, mean_std, plural, verdict
 
 #: kind -> (median key, per-round key) in speed.json.
 SPEED_KEYS = {"train": ("train_images_per_second", "train_rounds"),
@@ -72,10 +72,14 @@ def claim5(results: Results) -> Section:
     runs = [(none, "no smoothing (preset)"), (full, "all four stages (preset)")] + [
         (run.name, run.description) for run in plan.ablations()]
     lines += [f"| run | change | NLL N={small} | NLL N={large} | Acc % N={large} | "
-              f"ECE % N={large} | Δ NLL N={large} vs `{full.split('.')[-1]}` | train img/s | "
+              f"ECE % N={large} | Δ NLL N={large} vs all stages | train img/s | "
               f"inference img/s |", "|---|---|---|---|---|---|---|---|---|"]
     reference = results.clean(full, large, "nll")
     deltas, costs = {}, {}
+
+    def short(name: str) -> str:
+        return {none: "no smoothing", full: "all stages"}.get(name, name.split(".")[-1])
+
     for name, change in runs:
         values = [results.clean(name, size, metric) for size, metric in
                   ((small, "nll"), (large, "nll"), (large, "accuracy"), (large, "ece"))]
@@ -89,10 +93,10 @@ def claim5(results: Results) -> Section:
             cells.append("-" if value is None else f"{value:.0f}" + (
                 f" ({100 * (value / base - 1):+.1f}%)" if base and name != full else ""))
             if value is not None and base:
-                costs.setdefault(f"{kind} img/s vs all stages (%)", {})[name.split(".")[-1]] = \
+                costs.setdefault(f"{kind} img/s vs all stages (%)", {})[short(name)] = \
                     100 * (value / base - 1)
         if delta is not None and name != full:
-            deltas[name.split(".")[-1]] = delta
+            deltas[short(name)] = delta
         lines.append(f"| `{name}` | {change} | " + " | ".join(cells) + " |")
     if speed:
         config = speed["config"]
@@ -113,21 +117,23 @@ def claim5(results: Results) -> Section:
         paired.add(0, plain, smooth, [f"{run}/clean.json" for run, v in
                                       ((without, plain), (with_, smooth)) if v is None])
         if paired.keys:
-            ours = (f"NLL N={large}: {paired.plain[0]:.4f} (`{without.split('.')[-1]}`) vs "
-                    f"{paired.smooth[0]:.4f} (`{with_.split('.')[-1]}`)")
+            ours = (f"NLL N={large}: {paired.plain[0]:.4f} ({short(without)}) vs "
+                    f"{paired.smooth[0]:.4f} ({short(with_)})")
             if better:
                 ours += "; " + direction_count(paired, better, "as the paper")
         else:
             ours = "-"
-        outcome = verdict(paired.agreeing(better) if better else 0,
-                          paired.opposing(better) if better else 0, len(paired.keys),
-                          paired.missing)
+        if better:
+            outcome = verdict(paired.agreeing(better), paired.opposing(better),
+                              len(paired.keys), paired.missing)
+        else:
+            outcome = no_claim(paired)
         section.rows.append(Row(claim, text.capitalize() if text[0].islower() else text,
                                 quoted, ours, outcome))
     for claim, kind, better, quoted in (
             ("5k", "train", "lower", f"{paper.THROUGHPUT['resnet_mcdo']} → "
                                       f"{paper.THROUGHPUT['resnet_mcdo_smoothing']} img/s"),
-            ("5l", "inference", "lower", "- (not in PAPER.md)")):
+            ("5l", "inference", None, "- (not in PAPER.md)")):
         rounds = SPEED_KEYS[kind][1]
         paired = Paired(unit="round")
         if none in speeds and full in speeds:
@@ -137,11 +143,12 @@ def claim5(results: Results) -> Section:
             paired.missing.append("speed.json")
         ours = (f"{mean_std(paired.plain, 0, unit='round')} → "
                 f"{mean_std(paired.smooth, 0, unit='round')} img/s; "
-                f"{direction_count(paired, better, 'slower')}") if paired.keys \
+                f"{direction_count(paired, 'lower', 'slower')}") if paired.keys \
             else "-"
+        outcome = verdict(paired.agreeing(better), paired.opposing(better), len(paired.keys),
+                          paired.missing, unit="round") if better else no_claim(paired)
         section.rows.append(Row(claim, f"Smoothing costs {kind} throughput", quoted, ours,
-                                verdict(paired.agreeing(better), paired.opposing(better),
-                                        len(paired.keys), paired.missing, unit="round")))
+                                outcome))
     panels = {}
     if deltas:
         panels[f"Δ NLL N={large} vs all stages"] = deltas
@@ -152,6 +159,13 @@ def claim5(results: Results) -> Section:
             panels, path, "Ablations (seed 0): NLL gain and throughput cost")
         lines += ["", f"![Ablations: NLL and throughput](reproduction/{name})"]
     return section
+
+
+def no_claim(paired: Paired) -> str:
+    """The verdict of a measurement the paper makes no claim about."""
+    if not paired.keys:
+        return verdict(0, 0, 0, paired.missing)
+    return f"no paper claim ({plural(len(paired.keys), paired.unit)})"
 
 
 def _load(measured: dict) -> str:

@@ -105,7 +105,8 @@ def render(plan: Plan, results_dir: str) -> tuple[str, dict[str, Callable[[str],
         f"**Verdict rule.** *holds*: the paper's direction in every available seed, with at "
         f"least {MIN_SEEDS} seeds; *does not hold*: the opposite direction in every seed, with "
         f"at least {MIN_SEEDS}; otherwise *inconclusive (k seeds)*; *not run yet* names what is "
-        f"missing. One seed never makes a claim hold.",
+        f"missing. One seed never makes a claim hold. Throughput is compared over timing rounds "
+        f"instead of seeds; *no paper claim* marks a measurement the paper does not predict.",
         "",
         f"## Verdicts ({len(rows)} comparisons: {counts[HOLDS]} hold, {counts[DOES_NOT_HOLD]} do "
         f"not hold, {waiting} not run yet, the rest inconclusive)",

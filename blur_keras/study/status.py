@@ -50,7 +50,7 @@ def format_status(plan: Plan, runs_dir: str, results_dir: str) -> str:
     train_minutes = training_minutes(plan)
     lines = [f"{'run':<40} {'state':<16} {'evaluations missing (done)':<52} est. min",
              "-" * 118]
-    to_train, eval_seconds, commands = 0, 0.0, []
+    to_train, presets, eval_seconds, commands = 0, 0, 0.0, []
     for run in plan.runs:
         state = run_state(run, runs_dir)
         missing = pending_evaluations(run, results_dir, EVALUATIONS)
@@ -59,10 +59,12 @@ def format_status(plan: Plan, runs_dir: str, results_dir: str) -> str:
             / PASSES_PER_SECOND
         eval_seconds += seconds
         trains = not state.ready
-        to_train += trains
+        to_train += trains and not run.preset
+        presets += trains and bool(run.preset)
+        how = "zoo build" if run.preset else "train"
         estimate = f"{seconds / 60:.0f}" + (
-            f" + train {train_minutes:.0f}" if trains and train_minutes else
-            " + train ?" if trains else "")
+            f" + {how} {train_minutes:.0f}" if trains and train_minutes else
+            f" + {how} ?" if trains else "")
         evaluations = (", ".join(missing) or "-") + (f" ({', '.join(done)})" if done else "")
         lines.append(f"{run.name:<40} {state.status:<16} {evaluations:<52} {estimate}")
         if state.status == "not started":
@@ -74,7 +76,7 @@ def format_status(plan: Plan, runs_dir: str, results_dir: str) -> str:
         lines.append(f"{filename:<40} {'written' if there else 'missing'}")
     lines += [
         "",
-        f"Left: {to_train} run(s) to train"
+        f"Left: {to_train} run(s) to train and {presets} zoo preset(s) to build"
         + (f" (about {train_minutes:.0f} min each: the mean training wall time on the zoo "
            f"cards)" if train_minutes else "") + f", evaluations about {eval_seconds / 60:.0f} "
         f"min (at {PASSES_PER_SECOND:.0f} forward passes/s, measured for the width-16 ResNet-18 "

@@ -36,8 +36,10 @@ def test_smoothing_winning_in_every_seed_holds_and_losing_in_every_seed_does_not
         assert found[claim] == "holds", (claim, found[claim])
     # One seed never holds: the Hessian (seed 0 only) and every ablation.
     assert found["6f"] == "inconclusive (1 seed)"
-    assert all(found[claim] == "inconclusive (1 seed)" for claim in "5a 5b 5f 5g 5j".split())
+    assert all(found[claim] == "inconclusive (1 seed)" for claim in "5a 5b 5e 5g 5j".split())
+    assert found["5f"] == "no paper claim (1 seed)"
     assert found["5k"] == "holds"     # every round slower with smoothing (3 rounds)
+    assert found["5l"] == "no paper claim (3 rounds)"
     assert "lower in 3/3 seeds" in text
     assert set(figures) == {"claim1_accuracy.png", "claim2_samples.png", "claim2_ensembles.png",
                             "claim3_corruptions.png", "claim4_calibration.png",
