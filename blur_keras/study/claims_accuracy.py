@@ -58,7 +58,8 @@ def claim1(results: Results) -> Section:
             for key in ("dnn", "dnn_smoothing", "mcdo", "mcdo_smoothing")) + " |")
     lines += ["", f"Ours (Fashion-MNIST test split, mean ± std over seeds; MC dropout at N = 1 "
                   f"and N = {large}):", "",
-              "| model | N | NLL | Acc % | ECE % | Brier | seeds |", "|---|---|---|---|---|---|---|"]
+              "| model | N | NLL | Acc % | ECE % | Brier | seeds |",
+              "|---|---|---|---|---|---|---|"]
     panels = {heading: {} for heading, *_ in METRICS.values()}
     for pair, models in plan.pairs.items():
         sizes = (1,) if pair == "dnn" else (1, large)

@@ -205,7 +205,7 @@ def fourier(model, run: Run, context: Context, output_dir: str) -> dict:
 
 
 def hessian(model, run: Run, context: Context, output_dir: str) -> dict:
-    """The largest Hessian eigenvalue of the training NLL on each of a few training batches (Fig. 8)."""
+    """The largest Hessian eigenvalue of the training NLL on each of a few batches (Fig. 8)."""
     from blur_keras import data
     from blur_keras.analysis import hessian_max_eigenvalues
     settings = context.settings

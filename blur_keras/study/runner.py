@@ -201,7 +201,7 @@ def evaluate_run(run: Run, runs_dir: str, results_dir: str, names: Sequence[str]
         record = {"evaluation": name, "run": run.name, "model": run.model, "seed": run.seed,
                   "model_args": trained["config"].get("model_args") or {},
                   "source": f"zoo preset {run.preset}" if run.preset
-                  else f"trained by the study ({run.train_command('<runs_dir>')})",
+                  else f"trained with `{run.train_command('<runs_dir>')}`",
                   "command": f"python -m blur_keras.study run --only={run.name} --steps={name} "
                              f"--runs_dir=<runs_dir>",
                   "eval_seed": context.settings.eval_seed,
