@@ -10,7 +10,7 @@ DEBIAN_DATA_DIR ?= /usr/share/datasets/fashion-mnist
 APT_GET ?= apt-get
 DATA_CHECK := DEBIAN_DATA_DIR='$(DEBIAN_DATA_DIR)' APT_GET='$(APT_GET)' sh scripts/fashion_mnist.sh
 
-.PHONY: demo test test-tf test-jax data test-data benchmarks clean
+.PHONY: demo test test-tf test-jax data test-data benchmarks clean reproduce report
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,19 @@ test-data:
 
 demo: data $(STAMP)
 	$(PY) -m blur_keras.demo
+
+# The reproduction study (resumable: finished runs and evaluations are skipped; commits nothing),
+# then docs/REPRODUCTION.md. Throughput is timed by a process of its own once the rest is done, so
+# that nothing else runs meanwhile (it refuses to time a busy machine).
+STUDY_RUNS ?= runs/study
+reproduce: data $(STAMP)
+	$(PY) -m blur_keras.study run --runs_dir=$(STUDY_RUNS) --steps=train,evaluate,ensembles,baseline
+	$(PY) -m blur_keras.study run --runs_dir=$(STUDY_RUNS) --steps=speed
+	$(PY) -m blur_keras.study report
+
+# docs/REPRODUCTION.md and docs/reproduction/*.png from the committed study/results alone.
+report: $(STAMP)
+	$(PY) -m blur_keras.study report
 
 test: test-tf test-jax
 

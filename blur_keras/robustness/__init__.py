@@ -21,6 +21,7 @@ _EXPORTS = {
     "consistency_metrics": "scores",
     "evaluate_consistency": "consistency",
     "evaluate_corruptions": "corruption_evaluation",
+    "generated_batches": "corruption_evaluation",
     "get_baseline": "baselines",
     "matching_baseline": "baselines",
     "normalize_images": "consistency",

@@ -78,20 +78,27 @@ def _perturbation_names() -> list[str]:
     return FLAGS.perturbations
 
 
-def _baseline(severities: list[int]):
+def _baseline(severities: list[int], subset: int | None):
     """The `Baseline` to score against (checked against this run's data), or None; says which."""
     from blur_keras import robustness
     if FLAGS.baseline == "none":
         return None
+    generated = (FLAGS.seed, subset) if FLAGS.source == "generated" else None
     if FLAGS.baseline == "auto":
-        baseline = robustness.matching_baseline(FLAGS.dataset, FLAGS.source)
+        baseline = robustness.matching_baseline(FLAGS.dataset, FLAGS.source, seed=FLAGS.seed,
+                                                subset=subset)
         if baseline is not None and tuple(sorted(severities)) != baseline.severities:
             print(f"Baseline: none ({baseline.name} sums severities "
                   f"{list(baseline.severities)}; this run evaluates {sorted(severities)}).")
             return None
         if baseline is None:
-            print(f"Baseline: none registered for {FLAGS.source} {FLAGS.dataset} data, so no "
-                  f"relative scores (--baseline=<a baseline model's corruptions.json> gives them).")
+            others = [b.name for b in robustness.BASELINES.values()
+                      if (b.dataset, b.source) == (FLAGS.dataset, FLAGS.source)]
+            print(f"Baseline: none registered for {FLAGS.source} {FLAGS.dataset} data"
+                  + (f" of this seed and subset ({', '.join(others)} used other corrupted "
+                     f"images)" if others else "")
+                  + ", so no relative scores (--baseline=<a baseline model's corruptions.json> "
+                    "gives them).")
             return None
     elif FLAGS.baseline in robustness.BASELINES:
         baseline = robustness.get_baseline(FLAGS.baseline)
@@ -100,7 +107,8 @@ def _baseline(severities: list[int]):
     else:
         raise ValueError(f"--baseline={FLAGS.baseline} is neither auto, none, a registered "
                          f"baseline {sorted(robustness.BASELINES)} nor an existing JSON file.")
-    robustness.check_comparable(baseline, FLAGS.dataset, FLAGS.source, severities)
+    robustness.check_comparable(baseline, FLAGS.dataset, FLAGS.source, severities,
+                                generated=generated)
     print(f"Baseline: {baseline.name} ({baseline.model}; {baseline.data()}).")
     return baseline
 
@@ -132,7 +140,7 @@ def _checked_arguments() -> dict:
         raise ValueError("Nothing to do: --corruptions=none and no --perturbations.")
     if args["perturbations"] and not FLAGS.cifar10_p_dir and FLAGS.frames < 2:
         raise ValueError(f"--frames must be an integer >= 2; got {FLAGS.frames}.")
-    args["baseline"] = _baseline(args["severities"]) if args["names"] else None
+    args["baseline"] = _baseline(args["severities"], args["subset"]) if args["names"] else None
     args["output_dir"] = cli_checks.output_dir(
         "output_dir", FLAGS.output_dir,
         (CORRUPTION_OUTPUT_FILES if args["names"] else ())

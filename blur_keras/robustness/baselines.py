@@ -189,13 +189,19 @@ def get_baseline(name: str) -> Baseline:
     return BASELINES[name]
 
 
-def matching_baseline(dataset: str, source: str) -> Baseline | None:
+def matching_baseline(dataset: str, source: str, *, seed: int | None = None,
+                      subset: int | None = None) -> Baseline | None:
     """The registered baseline measured on `source` data of `dataset`, or None.
+
+    Generated data must also match in corruption `seed` and `subset` (the
+    first N test images; None: all): a baseline of other images is not one
+    of this run's.
 
     Raises:
         ValueError: several registered baselines match (choose one by name).
     """
-    found = [b for b in BASELINES.values() if b.dataset == dataset and b.source == source]
+    found = [b for b in BASELINES.values() if b.dataset == dataset and b.source == source
+             and (source != "generated" or (b.seed, b.subset) == (seed, subset))]
     if len(found) > 1:
         raise ValueError(f"Several registered baselines fit {source} {dataset}: "
                          f"{sorted(b.name for b in found)}; choose one with --baseline.")
@@ -203,7 +209,8 @@ def matching_baseline(dataset: str, source: str) -> Baseline | None:
 
 
 def check_comparable(baseline: Baseline, dataset: str | None, source: str | None,
-                     severities=SEVERITIES) -> None:
+                     severities=SEVERITIES, *, generated: tuple[int, int | None] | None = None
+                     ) -> None:
     """Raises a one-line `ValueError` unless `baseline` was measured on data like this run's.
 
     Args:
@@ -211,6 +218,9 @@ def check_comparable(baseline: Baseline, dataset: str | None, source: str | None
         dataset: the clean dataset of the run (None: not checked).
         source: `"published"` or `"generated"` (None: not checked).
         severities: the severities the run sums over.
+        generated: `(seed, subset)` of the run's generated corruptions (subset:
+            the first N test images, None for all), checked against a
+            baseline measured on generated data (None: not checked).
     """
     if (dataset is not None and baseline.dataset != dataset) \
             or (source is not None and baseline.source != source):
@@ -223,3 +233,10 @@ def check_comparable(baseline: Baseline, dataset: str | None, source: str | None
     if tuple(sorted(severities)) != tuple(baseline.severities):
         raise ValueError(f"baseline {baseline.name} sums severities {list(baseline.severities)}, "
                          f"this run evaluates {sorted(severities)}: the sums are not comparable.")
+    if generated is not None and baseline.source == "generated" \
+            and tuple(generated) != (baseline.seed, baseline.subset):
+        seed, subset = generated
+        run = dataclasses.replace(baseline, seed=seed, subset=subset)
+        raise ValueError(f"baseline {baseline.name} was measured on {baseline.data()}, this run "
+                         f"scores {run.data()}: other corrupted images, so the sums are not "
+                         f"comparable. Use --seed and --subset as the baseline's.")

@@ -47,12 +47,25 @@ def _baseline_sums(baseline, generated: bool, severities: Sequence[int]
     return baseline, "a sums mapping"
 
 
-def _generated_batches(images: np.ndarray, labels: np.ndarray, normalization, batch_size: int,
-                       seed: int) -> CorruptedBatches:
+def generated_batches(images: np.ndarray, labels: np.ndarray, normalization, batch_size: int,
+                      seed: int) -> CorruptedBatches:
     """Batches of `images` corrupted on the fly by `blur_keras.corruptions`.
 
-    Batch k of corruption c at severity s uses seed `(seed, index of c, s, k)`,
-    so a result does not depend on which other corruptions are evaluated.
+    What `evaluate_corruptions` does with `(images, labels)`: batch k of
+    corruption c at severity s uses seed `(seed, index of c, s, k)`, so a
+    result does not depend on which other corruptions are evaluated. Pass the
+    returned callable (or a cache of its batches) as `dataset` to get the same
+    numbers.
+
+    Args:
+        images: clean uint8 or [0, 1] images.
+        labels: their labels.
+        normalization: `(mean, std)` per channel, or None.
+        batch_size: images per batch (part of the seed).
+        seed: corruption seed.
+
+    Returns:
+        `(corruption, severity) -> batches of (model inputs, labels)`.
     """
     order = corruption_lib.names(extra=True)
 
@@ -132,7 +145,7 @@ def evaluate_corruptions(model, dataset, corruptions: Sequence[str] | None = Non
         if len(images) != len(labels) or len(images) == 0:
             raise ValueError(f"images and labels must be non-empty and equally long; "
                              f"received {len(images)} and {len(labels)}.")
-        batches = _generated_batches(images, labels, normalization, batch_size, seed)
+        batches = generated_batches(images, labels, normalization, batch_size, seed)
     table: dict[str, dict[int, dict[str, float]]] = {}
     for corruption in corruptions:
         table[corruption] = {}

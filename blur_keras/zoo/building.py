@@ -2,23 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import os
 
-from blur_keras.zoo.files import PresetError, zoo_directory
+from blur_keras.zoo.files import BUILD_FILE, PresetError, read_build_spec, zoo_directory
 from blur_keras.zoo.publishing import publish
-
-#: In the zoo: `{"presets": {name: {"dataset": ..., training options...}}}`.
-BUILD_FILE = "build.json"
-
-
-def read_build_spec(zoo_dir: str | None = None) -> dict:
-    """The presets the zoo is built from and their training options (`zoo/build.json`)."""
-    path = os.path.join(zoo_dir or zoo_directory(), BUILD_FILE)
-    if not os.path.isfile(path):
-        raise PresetError(f"No {BUILD_FILE} in {os.path.dirname(path)}: nothing to build.")
-    with open(path) as f:
-        return json.load(f)
 
 
 def build(runs_dir: str, zoo_dir: str | None = None, only: list[str] | None = None,

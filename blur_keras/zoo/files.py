@@ -17,6 +17,8 @@ CARD_FILE = "metadata.json"
 README_FILE = "README.md"
 #: The files every preset directory holds, all hashed in the index.
 PRESET_FILES = (CONFIG_FILE, WEIGHTS_FILE, CARD_FILE, README_FILE)
+#: In the zoo: `{"presets": {name: {"dataset": ..., training options...}}}`.
+BUILD_FILE = "build.json"
 
 
 class PresetError(ValueError):
@@ -88,3 +90,12 @@ def verify_directory(directory: str, records: dict, preset: str) -> None:
         raise PresetError(f"Preset {preset}: the index records no hash for {missing}.")
     for name, record in records.items():
         check_file(os.path.join(directory, name), record, preset)
+
+
+def read_build_spec(zoo_dir: str | None = None) -> dict:
+    """The presets the zoo is built from and their training options (`zoo/build.json`)."""
+    path = os.path.join(zoo_dir or zoo_directory(), BUILD_FILE)
+    if not os.path.isfile(path):
+        raise PresetError(f"No {BUILD_FILE} in {os.path.dirname(path)}: nothing to build.")
+    with open(path) as f:
+        return json.load(f)

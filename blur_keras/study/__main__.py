@@ -1,0 +1,120 @@
+"""`python -m blur_keras.study`: the reproduction study (run it, see where it stands, report it).
+
+Commands:
+    run     trains what is missing and writes every missing evaluation JSON (resumable):
+            python -m blur_keras.study run --runs_dir=runs/study [--only=NAMES]
+                [--shard=1/2] [--steps=train,evaluate,ensembles,baseline,speed] [--threads=1]
+    status  what is done and missing, with the estimated cost and the training commands:
+            python -m blur_keras.study status --runs_dir=runs/study
+    report  rebuilds docs/REPRODUCTION.md and docs/reproduction/*.png from study/results:
+            python -m blur_keras.study report
+
+Run it from the repository root (the results folder is study/results/). Exit codes: 0 done,
+2 a bad flag, run directory or results folder (one `error:` line).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from absl import app, flags
+
+FLAGS = flags.FLAGS
+COMMANDS = ("run", "status", "report")
+#: Thread counts TensorFlow (and oneDNN's OpenMP) read when their runtime starts.
+THREAD_VARIABLES = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS")
+flags.DEFINE_string("runs_dir", None, "run, status: where the training runs are (one directory "
+                    "per run name; e.g. runs/study, ignored by git).")
+flags.DEFINE_string("results_dir", "study/results", "The results folder (committed).")
+flags.DEFINE_list("only", None, "run: these run names only (see `status`).")
+flags.DEFINE_string("shard", None, "run: i/k: every k-th run from the i-th (1-based), to split "
+                    "the runs over k processes.")
+flags.DEFINE_list("steps", None, "run: some of train, evaluate, ensembles, baseline, speed, or "
+                  "evaluation names (clean, corruptions, consistency, variance, fourier, "
+                  "hessian); default all. With --only or --shard the study-level steps "
+                  "(ensembles, baseline, speed) run only when named here.")
+flags.DEFINE_integer("threads", None, "run: TensorFlow intra- and inter-op threads (default: "
+                     "TensorFlow's, all cores); 1 for one process per core with --shard.")
+flags.DEFINE_string("data_dir", None, "Directory of the dataset (see blur_keras.data.load).")
+flags.DEFINE_string("output", "docs/REPRODUCTION.md", "report: the markdown file; the figures go "
+                    "into reproduction/ next to it.")
+
+
+def _shard():
+    if FLAGS.shard is None:
+        return None
+    try:
+        index, count = (int(part) for part in FLAGS.shard.split("/"))
+    except ValueError:
+        raise ValueError(f"--shard must be i/k (e.g. 1/2); got {FLAGS.shard!r}.") from None
+    if not 1 <= index <= count:
+        raise ValueError(f"--shard must be i/k with 1 <= i <= k; got {FLAGS.shard!r}.")
+    return index, count
+
+
+def _checked(command: str) -> dict:
+    """The arguments of `command`, checked before TensorFlow starts (one `ValueError` each)."""
+    if command == "report":
+        return {}
+    if not FLAGS.runs_dir:
+        raise ValueError("--runs_dir is required (where the training runs are, e.g. "
+                         "runs/study).")
+    from blur_keras.study.plan import study_plan
+    plan = study_plan()
+    if command == "status":
+        return {"plan": plan}
+    from blur_keras.study.runner import parse_steps
+    shard = _shard()
+    plan.select(FLAGS.only, shard)          # unknown names: a ValueError naming them
+    parse_steps(FLAGS.steps)
+    if FLAGS.threads is not None and FLAGS.threads < 1:
+        raise ValueError(f"--threads must be a positive integer; got {FLAGS.threads}.")
+    return {"plan": plan, "shard": shard}
+
+
+def _run(command: str, args: dict) -> None:
+    if command == "report":
+        from blur_keras.study.report import build_report
+        written = build_report(results_dir=FLAGS.results_dir, output=FLAGS.output)
+        print(f"Wrote {written['report']} and {len(written['figures'])} figure(s).")
+        return
+    if command == "status":
+        from blur_keras.study.status import format_status
+        print(format_status(args["plan"], FLAGS.runs_dir, FLAGS.results_dir))
+        return
+    from blur_keras.study.runner import run_study
+    summary = run_study(args["plan"], FLAGS.runs_dir, FLAGS.results_dir, only=FLAGS.only,
+                        shard=args["shard"], steps=FLAGS.steps, data_dir=FLAGS.data_dir)
+    written = sum(len(names) for names in summary["evaluated"].values())
+    print(f"Done: {len(summary['trained'])} run(s) trained, {written} evaluation(s) written"
+          + (f", {', '.join(summary['study'])}" if summary["study"] else "")
+          + f". `python -m blur_keras.study status --runs_dir={FLAGS.runs_dir}` shows what is "
+            f"left; commit {FLAGS.results_dir}.")
+
+
+def main(argv) -> None:
+    if len(argv) != 2 or argv[1] not in COMMANDS:
+        print(f"error: expected one command of {', '.join(COMMANDS)}; got {argv[1:]} "
+              f"(flags are --name=value).", file=sys.stderr)
+        sys.exit(2)
+    command = argv[1]
+    try:
+        args = _checked(command)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(2)
+    if FLAGS.threads is not None:
+        for variable in THREAD_VARIABLES:    # read when TensorFlow's runtime starts
+            os.environ[variable] = str(FLAGS.threads)
+    from blur_keras.startup import quiet_tensorflow_start
+    quiet_tensorflow_start()
+    try:
+        _run(command, args)
+    except (ValueError, FileNotFoundError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    app.run(main)

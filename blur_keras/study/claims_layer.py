@@ -1,0 +1,173 @@
+"""Claim 5 of the report: what the smoothing layer needs (ablations), gain and cost."""
+
+from __future__ import annotations
+
+from blur_keras.study import figures, paper
+from blur_keras.study.plan import ABLATED_MODEL
+from blur_keras.study.results import Results, Row, Section
+from blur_keras.study.verdicts import Paired, direction_count, mean_std, plural, verdict
+
+#: kind -> (median key, per-round key) in speed.json.
+SPEED_KEYS = {"train": ("train_images_per_second", "train_rounds"),
+              "inference": ("inference_images_per_second", "inference_rounds")}
+
+
+def _ablation(suffix: str) -> str:
+    return f"{ABLATED_MODEL}.{suffix}"
+
+
+def _comparisons(references: tuple[str, str]):
+    """(id, claim, run without, run with, the paper's better direction of with - without, paper)."""
+    none, full = references
+    quoted_t = paper.TEMPERATURE["nll"]
+    blur = paper.BLUR_ALONE
+    rows = [
+        ("5a", "Prob + Blur beats Blur alone", _ablation("blur_only"), full, "lower",
+         f"Blur alone {blur['blur_only']:.3f} vs Prob + Blur {blur['prob_blur']:.3f} "
+         f"(none {blur['plain']:.3f}; pre-act VGG-16)"),
+        ("5b", "tanh t = 10 beats t = 1", _ablation("t1"), full, "lower",
+         f"t = 1 {quoted_t[1]:.3f} vs t = 10 {quoted_t[10]:.3f}"),
+        ("5c", "tanh t = 10 beats t = 100", _ablation("t100"), full, "lower",
+         f"t = 100 not measured; t = 20 {quoted_t[20]:.3f} vs t = 10 {quoted_t[10]:.3f}"),
+        ("5d", "the 2x2 box beats (1, 2, 1)", _ablation("k121"), full, "lower",
+         "ResNet-18 best with the box (no number in PAPER.md)"),
+        ("5e", "the 2x2 box beats (1, 4, 6, 4, 1)", _ablation("k14641"), full, "lower",
+         "ResNet-18 best with the box (no number in PAPER.md)"),
+        ("5f", "size-growing \"full\" vs size-preserving \"same\" padding",
+         _ablation("pad_same"), full, None, "- (the reference's quirk; not compared)"),
+    ]
+    for stage in range(1, 5):
+        rows.append((f"5{'ghij'[stage - 1]}", f"smoothing after stage {stage} alone helps",
+                     none, _ablation(f"stage{stage}"), "lower", "- (no number in PAPER.md)"))
+    return rows
+
+
+def claim5(results: Results) -> Section:
+    """Ablations of the layer (one seed) and the throughput of each configuration."""
+    plan = results.plan
+    section = Section("5. What the layer needs (ablations, one seed each)")
+    lines = section.lines
+    if plan.ablation_references is None:
+        lines.append("This study has no ablations.")
+        return section
+    none, full = plan.ablation_references
+    small, large = min(plan.settings.ablation_sizes), max(plan.settings.ablation_sizes)
+    lines += [f"Paper: temperature ({paper.TEMPERATURE['source']}) "
+              + ", ".join(f"t = {t}: {v:.3f}" for t, v in paper.TEMPERATURE["nll"].items())
+              + f"; kernel: {paper.KERNEL['text']} ({paper.KERNEL['source']}); Blur alone "
+              f"vs Prob + Blur ({paper.BLUR_ALONE['source']}): "
+              f"{paper.BLUR_ALONE['plain']:.3f} without smoothing, "
+              f"{paper.BLUR_ALONE['blur_only']:.3f} Blur alone, "
+              f"{paper.BLUR_ALONE['prob_blur']:.3f} Prob + Blur; training throughput "
+              f"({paper.THROUGHPUT['source']}): {paper.THROUGHPUT['resnet_mcdo']} img/s MC "
+              f"dropout, {paper.THROUGHPUT['resnet_mcdo_smoothing']} with smoothing.", "",
+              f"Ours: seed 0 of each configuration, `{ABLATED_MODEL}` at the zoo's width and "
+              f"recipe with one change; the reference points are the zoo presets `{none}` (no "
+              f"smoothing) and `{full}` (Prob tanh t = 10, 2x2 box, \"full\" padding, all four "
+              f"stages). Clean test split; N = {large} is the mean of the first {large} samples "
+              f"(the presets: of their {max(plan.settings.main_sizes)}-sample pass). One seed: "
+              f"differences smaller than the seed-to-seed spread of claim 1 say nothing.", ""]
+    speed = results.study("speed.json")
+    speeds = speed["result"] if speed else {}
+    runs = [(none, "no smoothing (preset)"), (full, "all four stages (preset)")] + [
+        (run.name, run.description) for run in plan.ablations()]
+    lines += [f"| run | change | NLL N={small} | NLL N={large} | Acc % N={large} | "
+              f"ECE % N={large} | Δ NLL N={large} vs all stages | train img/s | "
+              f"inference img/s |", "|---|---|---|---|---|---|---|---|---|"]
+    reference = results.clean(full, large, "nll")
+    deltas, costs = {}, {}
+
+    def short(name: str) -> str:
+        return {none: "no smoothing", full: "all stages"}.get(name, name.split(".")[-1])
+
+    for name, change in runs:
+        values = [results.clean(name, size, metric) for size, metric in
+                  ((small, "nll"), (large, "nll"), (large, "accuracy"), (large, "ece"))]
+        cells = ["-" if v is None else f"{v:.4f}" if i < 2 else f"{100 * v:.2f}"
+                 for i, v in enumerate(values)]
+        delta = None if values[1] is None or reference is None else values[1] - reference
+        cells.append("-" if delta is None else f"{delta:+.4f}")
+        for kind, (key, _) in SPEED_KEYS.items():
+            value = speeds.get(name, {}).get(key)
+            base = speeds.get(full, {}).get(key)
+            cells.append("-" if value is None else f"{value:.0f}" + (
+                f" ({100 * (value / base - 1):+.1f}%)" if base and name != full else ""))
+            if value is not None and base:
+                costs.setdefault(f"{kind} img/s vs all stages (%)", {})[short(name)] = \
+                    100 * (value / base - 1)
+        if delta is not None and name != full:
+            deltas[short(name)] = delta
+        lines.append(f"| `{name}` | {change} | " + " | ".join(cells) + " |")
+    if speed:
+        config = speed["config"]
+        lines += ["", f"Throughput: `{speed['command']}`, all configurations in one process "
+                      f"({speed['machine']['cpus']} CPUs, {config['rounds']} rounds of "
+                      f"{config['timed_steps']} timed steps after {config['warmup_steps']} "
+                      f"warm-up steps, median over rounds; training batch "
+                      f"{config['train_batch']}, inference batch {config['inference_batch']}, "
+                      f"N = 1; other runnable tasks before/after: "
+                      f"{_load(speed['machine']['load_before'])} / "
+                      f"{_load(speed['machine']['load_after'])})."]
+    else:
+        lines += ["", "Throughput: not measured yet (missing: speed.json; "
+                      "`python -m blur_keras.study run --steps=speed` on an idle machine)."]
+    for claim, text, without, with_, better, quoted in _comparisons((none, full)):
+        paired = Paired()
+        plain, smooth = (results.clean(without, large, "nll"), results.clean(with_, large, "nll"))
+        paired.add(0, plain, smooth, [f"{run}/clean.json" for run, v in
+                                      ((without, plain), (with_, smooth)) if v is None])
+        if paired.keys:
+            ours = (f"NLL N={large}: {paired.plain[0]:.4f} ({short(without)}) vs "
+                    f"{paired.smooth[0]:.4f} ({short(with_)})")
+            if better:
+                ours += "; " + direction_count(paired, better, "as the paper")
+        else:
+            ours = "-"
+        if better:
+            outcome = verdict(paired.agreeing(better), paired.opposing(better),
+                              len(paired.keys), paired.missing)
+        else:
+            outcome = no_claim(paired)
+        section.rows.append(Row(claim, text.capitalize() if text[0].islower() else text,
+                                quoted, ours, outcome))
+    for claim, kind, better, quoted in (
+            ("5k", "train", "lower", f"{paper.THROUGHPUT['resnet_mcdo']} → "
+                                      f"{paper.THROUGHPUT['resnet_mcdo_smoothing']} img/s"),
+            ("5l", "inference", None, "- (not in PAPER.md)")):
+        rounds = SPEED_KEYS[kind][1]
+        paired = Paired(unit="round")
+        if none in speeds and full in speeds:
+            for index, (a, b) in enumerate(zip(speeds[none][rounds], speeds[full][rounds])):
+                paired.add(index, a, b)
+        else:
+            paired.missing.append("speed.json")
+        ours = (f"{mean_std(paired.plain, 0, unit='round')} → "
+                f"{mean_std(paired.smooth, 0, unit='round')} img/s; "
+                f"{direction_count(paired, 'lower', 'slower')}") if paired.keys \
+            else "-"
+        outcome = verdict(paired.agreeing(better), paired.opposing(better), len(paired.keys),
+                          paired.missing, unit="round") if better else no_claim(paired)
+        section.rows.append(Row(claim, f"Smoothing costs {kind} throughput", quoted, ours,
+                                outcome))
+    panels = {}
+    if deltas:
+        panels[f"Δ NLL N={large} vs all stages"] = deltas
+    panels.update(costs)
+    if panels:
+        name = "claim5_ablations.png"
+        section.figures[name] = lambda path: figures.horizontal_bars(
+            panels, path, "Ablations (seed 0): NLL gain and throughput cost")
+        lines += ["", f"![Ablations: NLL and throughput](reproduction/{name})"]
+    return section
+
+
+def no_claim(paired: Paired) -> str:
+    """The verdict of a measurement the paper makes no claim about."""
+    if not paired.keys:
+        return verdict(0, 0, 0, paired.missing)
+    return f"no paper claim ({plural(len(paired.keys), paired.unit)})"
+
+
+def _load(measured: dict) -> str:
+    other = measured.get("other_runnable")
+    return "-" if other is None else f"{other:.2f}"

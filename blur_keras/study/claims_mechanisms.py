@@ -1,0 +1,269 @@
+"""Claim 6 of the report: the mechanisms (feature-map variance, Fourier, Hessian spectrum)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from blur_keras.study import figures, paper
+from blur_keras.study.plan import run_name
+from blur_keras.study.results import Results, Row, Section, label, table
+from blur_keras.study.verdicts import (
+    Paired, direction_count, mean_std, paired_verdict, verdict)
+
+#: The high-frequency band of the Fourier claim, in units of pi.
+HIGH_BAND = 0.5
+#: Frequencies (x pi) of the paper's Fourier table.
+PAPER_FREQUENCIES = paper.FOURIER["frequencies"]
+
+
+def smoothing_steps(layers: dict) -> dict[int, tuple[str, str]]:
+    """`{stage: (layer before the smoothing layer, the smoothing layer)}` in tapped order."""
+    names = list(layers)
+    steps = {}
+    for index, name in enumerate(names):
+        if name.startswith("stage") and name.endswith("_smooth") and index > 0:
+            steps[int(name[len("stage"):-len("_smooth")])] = (names[index - 1], name)
+    return steps
+
+
+def _variance(results: Results, section: Section) -> None:
+    plan, lines = results.plan, section.lines
+    quoted = paper.VARIANCE
+    lines += ["### Feature-map variance at the smoothing layers (paper Fig. 5)", "",
+              f"Paper ({quoted['source']}): model uncertainty (std across MC samples) drops at "
+              f"each smoothing layer, e.g. "
+              + ", ".join(f"stage {s}: {a:.4f} → {b:.4f}"
+                          for s, (a, b) in quoted["model_uncertainty"].items())
+              + "; data uncertainty (spatial std) too, "
+              + ", ".join(f"stage {s}: {a:.4f} → {b:.4f}"
+                          for s, (a, b) in quoted["data_uncertainty"].items()) + ".", ""]
+    config = None
+    for pair, (plain, smooth) in plan.pairs.items():
+        per_stage = {}
+        for seed in plan.seeds:
+            content = results.evaluation(run_name(smooth, seed), "variance")
+            if content is None:
+                continue
+            config = content["config"]
+            layers = content["result"]["layers"]
+            for stage, (before, after) in smoothing_steps(layers).items():
+                per_stage.setdefault(stage, []).append((layers[before], layers[after]))
+        if not per_stage:
+            continue
+        lines += [f"Ours, {label(smooth)} (std before → after the smoothing layer, mean over "
+                  f"seeds):", "", "| stage | model uncertainty | data uncertainty | seeds |",
+                  "|---|---|---|---|"]
+        for stage, pairs in sorted(per_stage.items()):
+            cells = []
+            for key in ("model_uncertainty", "data_uncertainty"):
+                before = np.mean([b[key] for b, _ in pairs])
+                after = np.mean([a[key] for _, a in pairs])
+                cells.append(f"{before:.4f} → {after:.4f}")
+            lines.append(f"| {stage} | " + " | ".join(cells) + f" | {len(pairs)} |")
+        lines.append("")
+    if config is None:
+        lines += ["Ours: not run yet.", ""]
+    else:
+        lines += [f"Measured on {config['images']}, {config['executions']} executions "
+                  f"(`blur_keras.analysis.feature_map_variance`). A deterministic model has no "
+                  f"model uncertainty.", ""]
+    for claim, key, quoted_values in (("6a", "model_uncertainty", quoted["model_uncertainty"]),
+                                      ("6b", "data_uncertainty", quoted["data_uncertainty"])):
+        if "mcdo" not in plan.pairs:
+            continue
+        smooth = plan.pairs["mcdo"][1]
+        agreeing, opposing, count, missing, fractions = 0, 0, 0, [], []
+        for seed in plan.seeds:
+            run = run_name(smooth, seed)
+            content = results.evaluation(run, "variance")
+            if content is None:
+                missing.append(f"{run}/variance.json")
+                continue
+            layers = content["result"]["layers"]
+            steps = smoothing_steps(layers).values()
+            drops = [layers[after][key] < layers[before][key] for before, after in steps]
+            rises = [layers[after][key] > layers[before][key] for before, after in steps]
+            count += 1
+            agreeing += all(drops)
+            opposing += all(rises)
+            fractions.append(f"{sum(drops)}/{len(drops)}")
+        what = key.replace("_", " ")
+        ours = ("drops at " + ", ".join(fractions) + " smoothing layers (per seed)"
+                if count else "-")
+        section.rows.append(Row(claim, f"Smoothing layers lower the {what} (MC dropout "
+                                       f"+ smoothing)",
+                                ", ".join(f"stage {s}: {a:.4f} → {b:.4f}"
+                                          for s, (a, b) in quoted_values.items()),
+                                ours, verdict(agreeing, opposing, count, missing)))
+    curves = {}
+    if "mcdo" in plan.pairs:
+        models = plan.pairs["mcdo"]
+        order = None
+        for model in models[::-1]:
+            per_layer = {}
+            for seed in plan.seeds:
+                content = results.evaluation(run_name(model, seed), "variance")
+                if content is not None:
+                    for name, values in content["result"]["layers"].items():
+                        per_layer.setdefault(name, []).append(values)
+            if per_layer:
+                order = order or list(per_layer)
+                curves[label(model)] = {name: {key: float(np.mean([v[key] for v in values]))
+                                               for key in values[0]}
+                                        for name, values in per_layer.items()}
+        if curves:
+            aligned = {name: {layer: layers.get(layer, {"model_uncertainty": np.nan,
+                                                        "data_uncertainty": np.nan})
+                              for layer in order} for name, layers in curves.items()}
+            figure = "claim6_variance.png"
+            section.figures[figure] = lambda path: figures.uncertainty(
+                dict(reversed(list(aligned.items()))), path,
+                "Feature-map uncertainty by layer (mean over seeds)")
+            lines += [f"![Feature-map variance by layer](reproduction/{figure})", ""]
+
+
+def high_band(content: dict) -> float:
+    """Mean log amplitude above `HIGH_BAND` pi at the end of stage 1, relative to frequency 0."""
+    layer = content["result"]["layers"][content["result"]["stage1_end"]]
+    frequency = np.asarray(layer["frequency_over_pi"])
+    amplitude = np.asarray(layer["log_amplitude"])
+    return float(np.mean(amplitude[frequency >= HIGH_BAND] - amplitude[0]))
+
+
+def _fourier(results: Results, section: Section) -> None:
+    plan, lines = results.plan, section.lines
+    quoted = paper.FOURIER
+    lines += ["### Fourier log amplitude at the end of stage 1 (paper Fig. 6)", "",
+              f"Paper ({quoted['source']}), log amplitude at "
+              + ", ".join(f"{f:g}π" for f in PAPER_FREQUENCIES) + ":", "",
+              "| model | " + " | ".join(f"{f:g}π" for f in PAPER_FREQUENCIES) + " |",
+              "|---|" + "---|" * len(PAPER_FREQUENCIES)]
+    for key in ("dnn", "dnn_smoothing", "mcdo", "mcdo_smoothing"):
+        lines.append(f"| {label('resnet_' + key + '_18')} | "
+                     + " | ".join(f"{v:.2f}" for v in quoted[key]) + " |")
+    lines += ["", "Ours (mean over seeds; the end of stage 1 is the smoothing layer where there "
+                  "is one, else the last block's output; its size sets the frequency grid, "
+                  "values between grid points interpolated; `high` is the mean log amplitude "
+                  f"at frequencies >= {HIGH_BAND:g}π minus the value at 0):", ""]
+    header = ["| model | layer (size) | " + " | ".join(f"{f:g}π" for f in PAPER_FREQUENCIES[:-1])
+              + " | highest frequency | high | seeds |",
+              "|---|---|" + "---|" * (len(PAPER_FREQUENCIES) + 2)]
+    curves, rows = {}, []
+    for models in plan.pairs.values():
+        for model in models:
+            contents = [c for c in (results.evaluation(run_name(model, seed), "fourier")
+                                    for seed in plan.seeds) if c is not None]
+            if not contents:
+                continue
+            end = contents[0]["result"]["stage1_end"]
+            layer = contents[0]["result"]["layers"][end]
+            frequency = np.asarray(layer["frequency_over_pi"])
+            amplitude = np.mean([c["result"]["layers"][end]["log_amplitude"] for c in contents],
+                                axis=0)
+            at = [float(np.interp(f, frequency, amplitude)) for f in PAPER_FREQUENCIES[:-1]]
+            rows.append(f"| {label(model)} | `{end}` ({layer['size']}) | "
+                        + " | ".join(f"{v:.2f}" for v in at)
+                        + f" | {amplitude[-1]:.2f} at {frequency[-1]:.2f}π | "
+                        + mean_std([high_band(c) for c in contents], 2) + f" | {len(contents)} |")
+            curves[label(model)] = (frequency * np.pi, amplitude)
+    lines += table(header, rows) + [""]
+    pairs = [("6c", "dnn", "Smoothing lowers the high-frequency amplitude (deterministic)"),
+             ("6d", "mcdo", "Smoothing lowers the high-frequency amplitude (MC dropout)")]
+    for claim, pair, text in pairs:
+        if pair not in plan.pairs:
+            continue
+        paired = results.paired(pair, lambda run: _high_band_of(results, run), "fourier")
+        plain, smooth = f"{pair}", f"{pair}_smoothing"
+        section.rows.append(Row(
+            claim, text, f"at π: {quoted[plain][-1]:.2f} → {quoted[smooth][-1]:.2f}",
+            _compared(paired, "lower"), paired_verdict(paired, "lower")))
+    if set(plan.pairs) >= {"dnn", "mcdo"}:
+        paired = Paired()
+        for seed in plan.seeds:
+            runs = (run_name(plan.pairs["dnn"][0], seed), run_name(plan.pairs["mcdo"][0], seed))
+            values = [_high_band_of(results, run) for run in runs]
+            paired.add(seed, *values, missing=[f"{run}/fourier.json"
+                                               for run, v in zip(runs, values) if v is None])
+        section.rows.append(Row(
+            "6e", "MC dropout adds high-frequency amplitude (vs deterministic, no smoothing)",
+            f"at π: {quoted['dnn'][-1]:.2f} → {quoted['mcdo'][-1]:.2f}",
+            _compared(paired, "higher"), paired_verdict(paired, "higher")))
+    if curves:
+        figure = "claim6_fourier.png"
+        section.figures[figure] = lambda path: figures.log_amplitude(
+            curves, path, "End of stage 1: log amplitude (mean over seeds)")
+        lines += ["", f"![Fourier log amplitude at the end of stage 1](reproduction/{figure})",
+                  ""]
+
+
+def _high_band_of(results: Results, run: str) -> float | None:
+    content = results.evaluation(run, "fourier")
+    return None if content is None else high_band(content)
+
+
+def _compared(paired: Paired, better: str) -> str:
+    if not paired.keys:
+        return "-"
+    return (f"high band {mean_std(paired.plain, 2)} → {mean_std(paired.smooth, 2)}; "
+            f"{direction_count(paired, better, better)}")
+
+
+def _hessian(results: Results, section: Section) -> None:
+    plan, lines = results.plan, section.lines
+    quoted = paper.HESSIAN
+    lines += ["### Largest Hessian eigenvalue per training batch (paper Fig. 8)", "",
+              f"Paper ({quoted['source']}), mode / mean / right tail: GAP "
+              + " / ".join(str(v) for v in quoted["gap"]) + "; GAP + smoothing "
+              + " / ".join(str(v) for v in quoted["gap_smoothing"]) + ".", ""]
+    if "mcdo" not in plan.pairs:
+        return
+    values, config, rows = {}, None, []
+    for model in plan.pairs["mcdo"]:
+        for seed in plan.seeds:
+            content = results.evaluation(run_name(model, seed), "hessian")
+            if content is None:
+                continue
+            config = content["config"]
+            result = content["result"]
+            values.setdefault(label(model), []).extend(result["eigenvalues"])
+            rows.append(f"| {label(model)} | {seed} | {len(result['eigenvalues'])} | "
+                        f"{result['mean']:.1f} | {result['median']:.1f} | {result['max']:.1f} |")
+    lines += table(["| model | seed | batches | mean | median | max |",
+                    "|---|---|---|---|---|---|"], rows)
+    if config:
+        lines += ["", f"Batches of {config['batch_size']}: {config['data']}; power iteration "
+                      f"of at most {config['iterations']} Hessian-vector products (tolerance "
+                      f"{config['tolerance']:g}); {config['loss']}."]
+    hessian_runs = [run.name for run in plan.runs if "hessian" in run.evaluations]
+    paired = results.paired("mcdo", lambda run: _hessian_mean(results, run), "hessian")
+    paired.missing = [m for m in paired.missing if m.split("/")[0] in hessian_runs]
+    planned = len({run.split(".")[-1] for run in hessian_runs})
+    note = f" (the plan computes it for {planned} seed{'s' if planned != 1 else ''})"
+    section.rows.append(Row(
+        "6f", "Smoothing lowers the largest Hessian eigenvalues (MC dropout)",
+        f"mean {quoted['gap'][1]} → {quoted['gap_smoothing'][1]}",
+        (f"mean {mean_std(paired.plain, 1)} → {mean_std(paired.smooth, 1)}; "
+         f"{direction_count(paired, 'lower', 'lower')}{note}") if paired.keys
+        else "-",
+        paired_verdict(paired, "lower")))
+    if values:
+        figure = "claim6_hessian.png"
+        arrays = {name: np.asarray(v) for name, v in values.items()}
+        section.figures[figure] = lambda path: figures.eigenvalue_density(
+            arrays, path, "Largest Hessian eigenvalue per batch (all seeds)")
+        lines += ["", f"![Density of the largest Hessian eigenvalues](reproduction/{figure})"]
+
+
+def _hessian_mean(results: Results, run: str) -> float | None:
+    content = results.evaluation(run, "hessian")
+    return None if content is None else content["result"]["mean"]
+
+
+def claim6(results: Results) -> Section:
+    """Feature-map variance, Fourier amplitude and Hessian spectrum with and without smoothing."""
+    section = Section("6. Mechanisms (paper Figs. 5, 6, 8)")
+    _variance(results, section)
+    _fourier(results, section)
+    _hessian(results, section)
+    return section
+

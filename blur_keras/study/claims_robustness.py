@@ -1,0 +1,216 @@
+"""Claim 3 of the report: robustness to corruptions (relative to AlexNet) and consistency."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from blur_keras.study import figures, paper
+from blur_keras.study.plan import BASELINE_NAME, run_name
+from blur_keras.study.results import Results, Row, Section, label
+from blur_keras.study.verdicts import (
+    Paired, direction_count, mean_std, paired_verdict)
+
+#: score -> (heading, the paper's number: (key in paper.ROBUSTNESS by pair) or None)
+SCORES = {"mce": ("mCE %", {"dnn": "mce_dnn"}),
+          "mcnll": ("mCNLL %", {"mcdo": "mcnll_mcdo_n1"}),
+          "mcece": ("mCECE %", {})}
+
+
+def baseline_sums(results: Results):
+    """The baseline run's `{corruption: (sum err %, sum NLL, sum ECE %)}`, or None."""
+    from blur_keras.robustness import severity_sums
+    if results.plan.baseline is None:
+        return None
+    content = results.evaluation(results.plan.baseline, "corruptions")
+    return None if content is None else severity_sums(content["result"]["table"])
+
+
+def scores(results: Results, run: str) -> dict | None:
+    """mCE, mCNLL, mCECE (% of the baseline) and CE per corruption of `run`, or None."""
+    from blur_keras.robustness import relative_corruption_scores
+    sums = baseline_sums(results)
+    content = results.evaluation(run, "corruptions")
+    if sums is None or content is None:
+        return None
+    return relative_corruption_scores(content["result"]["table"], sums)
+
+
+def mean_error(results: Results, run: str) -> float | None:
+    """Error over every corruption and severity of `run` (fraction), or None."""
+    content = results.evaluation(run, "corruptions")
+    if content is None:
+        return None
+    rows = [row for rows in content["result"]["table"].values() for row in rows.values()]
+    return float(np.mean([1 - row["accuracy"] for row in rows]))
+
+
+def consistency(results: Results, run: str, key: str, perturbation: str | None = None):
+    content = results.evaluation(run, "consistency")
+    if content is None:
+        return None
+    result = content["result"]
+    return result["mean"][key] if perturbation is None \
+        else result["by_perturbation"][perturbation][key]
+
+
+def _setup(results: Results) -> list[str]:
+    """What the corruption and consistency evaluations measured, read from a JSON."""
+    lines = []
+    for name in results.plan.names():
+        content = results.evaluation(name, "corruptions")
+        if content is not None:
+            config = content["config"]
+            lines.append(f"Corruptions: {len(config['corruptions'])} generated corruptions x "
+                         f"severities {config['severities'][0]}-{config['severities'][-1]} of "
+                         f"{config['images']} (corruption seed {config['seed']}), "
+                         f"N = {config['num_samples']} for every model.")
+            break
+    for name in results.plan.names():
+        content = results.evaluation(name, "consistency")
+        if content is not None:
+            config = content["config"]
+            lines.append(f"Consistency: {config['sequences']} sequences of {config['frames']} "
+                         f"frames ({config['images']}; perturbations "
+                         f"{', '.join(config['perturbations'])}; noise seed {config['seed']}), "
+                         f"N = {config['num_samples']}; Cons and CEC as the reference code "
+                         f"computes them (`blur_keras.robustness.consistency_metrics`).")
+            break
+    return lines
+
+
+def claim3(results: Results) -> Section:
+    """mCE, mCNLL, mCECE relative to the reference AlexNet; Cons and CEC."""
+    plan = results.plan
+    section = Section("3. Robustness (paper Fig. 9/10)")
+    lines = section.lines
+    quoted = paper.ROBUSTNESS
+    lines += [f"Paper ({quoted['source']}): deterministic mCE {quoted['mce_dnn'][0]:.2f} → "
+              f"{quoted['mce_dnn'][1]:.2f}; MC dropout mCNLL at N = 1 "
+              f"{quoted['mcnll_mcdo_n1'][0]:.2f} → {quoted['mcnll_mcdo_n1'][1]:.2f}, at N = 50 "
+              f"{quoted['mcnll_mcdo_n50'][0]:.2f} → {quoted['mcnll_mcdo_n50'][1]:.2f}; mCE at "
+              f"N = 50 {quoted['mce_mcdo_n50'][0]:.2f} → {quoted['mce_mcdo_n50'][1]:.2f}. "
+              f"PAPER.md gives no mCECE and no consistency numbers.", ""]
+    lines += _setup(results)
+    sums = baseline_sums(results)
+    baseline = plan.baseline
+    if baseline is not None:
+        clean = results.clean(baseline, 1, "accuracy")
+        if sums is None:
+            lines += ["", f"Baseline: {baseline} (the reference AlexNet trained with the same "
+                          f"recipe) is not evaluated yet (missing: {baseline}/corruptions.json), "
+                          f"so no relative scores yet; the mean corruption error is shown."]
+        else:
+            lines += ["", f"Baseline: {baseline}, the reference AlexNet trained on Fashion-MNIST "
+                          f"with the same recipe"
+                          + (f" (clean test accuracy {100 * clean:.2f}%)" if clean is not None
+                             else "")
+                          + ", on the same generated images (its severity sums ship as the "
+                            f"registered baseline `{BASELINE_NAME.format(dataset=plan.dataset)}`)."
+                            " Scores are % of AlexNet's."]
+    lines += ["", "| model | mean error % | mCE % | mCNLL % | mCECE % | Cons | CEC | seeds |",
+              "|---|---|---|---|---|---|---|---|"]
+    for pair, models in plan.pairs.items():
+        for model in models:
+            runs = [run_name(model, seed) for seed in plan.seeds]
+            errors = [v for v in (mean_error(results, r) for r in runs) if v is not None]
+            all_scores = [s for s in (scores(results, r) for r in runs) if s is not None]
+            cells = [mean_std(errors, 2, 100)]
+            cells += [mean_std([s[key] for s in all_scores], 2) for key in SCORES]
+            for key in ("cons", "cec"):
+                cells.append(mean_std([v for v in (consistency(results, r, key) for r in runs)
+                                       if v is not None], 4))
+            lines.append(f"| {label(model)} | " + " | ".join(cells) + f" | {len(errors)} |")
+    lines += ["", "Paired (same seed):", "", "| pair | score | with minus without, mean ± std "
+              "| in the paper's direction |", "|---|---|---|---|"]
+    claim = iter("abcdefghij")
+    for key, (heading, numbers) in SCORES.items():
+        for pair in plan.pairs:
+            paired = results.paired(pair, lambda run: (scores(results, run) or {}).get(key),
+                                    "corruptions")
+            if sums is None:
+                paired = Paired(missing=[f"{baseline}/corruptions.json"])
+            lines.append(f"| {pair} | {heading} | "
+                         f"{mean_std(paired.deltas, 2) if paired.keys else '-'} | "
+                         f"{direction_count(paired, 'lower', 'lower')} |")
+            number = numbers.get(pair)
+            quoted_text = (f"{quoted[number][0]:.2f} → {quoted[number][1]:.2f}"
+                           + (" (N = 1)" if pair == "mcdo" else "")) if number else \
+                "- (no number in PAPER.md)"
+            if pair == "mcdo" and key == "mce":
+                quoted_text = (f"{quoted['mce_mcdo_n50'][0]:.2f} → "
+                               f"{quoted['mce_mcdo_n50'][1]:.2f} (at N = 50; ours N = 1)")
+            section.rows.append(Row(
+                f"3{next(claim)}", f"Smoothing lowers {heading.split()[0]} ({pair}, N = 1)",
+                quoted_text, _compared(paired, 2), paired_verdict(paired, "lower")))
+    for key, better, heading in (("cons", "higher", "Cons"), ("cec", "lower", "CEC")):
+        for pair in plan.pairs:
+            paired = results.paired(pair, lambda run: consistency(results, run, key),
+                                    "consistency")
+            lines.append(f"| {pair} | {heading} | "
+                         f"{mean_std(paired.deltas, 4) if paired.keys else '-'} | "
+                         f"{direction_count(paired, better, better)} |")
+            section.rows.append(Row(
+                f"3{next(claim)}", f"Smoothing {'raises' if better == 'higher' else 'lowers'} "
+                                   f"{heading} ({pair}, N = 1)",
+                "- (direction of Fig. 10; no number in PAPER.md)", _compared(paired, 4, better),
+                paired_verdict(paired, better)))
+    _per_corruption(results, section, sums is not None)
+    _per_perturbation(results, section)
+    return section
+
+
+def _compared(paired: Paired, digits: int, better: str = "lower") -> str:
+    if not paired.keys:
+        return "-"
+    return (f"{mean_std(paired.plain, digits)} → {mean_std(paired.smooth, digits)}; "
+            f"{direction_count(paired, better, better)}")
+
+
+def _per_corruption(results: Results, section: Section, relative: bool) -> None:
+    plan, lines = results.plan, section.lines
+    series = {}
+    for models in plan.pairs.values():
+        for model in models:
+            per = {}
+            for seed in plan.seeds:
+                run = run_name(model, seed)
+                if relative:
+                    values = scores(results, run)
+                    values = None if values is None else {
+                        c: v["ce"] for c, v in values["per_corruption"].items()}
+                else:
+                    content = results.evaluation(run, "corruptions")
+                    values = None if content is None else {
+                        c: 100 * float(np.mean([1 - r["accuracy"] for r in rows.values()]))
+                        for c, rows in content["result"]["table"].items()}
+                for corruption, value in (values or {}).items():
+                    per.setdefault(corruption, []).append(value)
+            if per:
+                series[label(model)] = {c: float(np.mean(v)) for c, v in per.items()}
+    if not series:
+        return
+    name = "claim3_corruptions.png"
+    what = "CE, % of AlexNet" if relative else "error % (no baseline yet)"
+    section.figures[name] = lambda path: figures.category_bars(
+        series, path, f"Per corruption, mean over seeds and severities: {what}", what,
+        reference=100.0 if relative else None)
+    lines += ["", f"![Per-corruption {what}](reproduction/{name})"]
+
+
+def _per_perturbation(results: Results, section: Section) -> None:
+    plan, lines = results.plan, section.lines
+    perturbations = list(plan.settings.perturbations)
+    rows = []
+    for models in plan.pairs.values():
+        for model in models:
+            cells = []
+            for perturbation in perturbations:
+                values = results.by_seed(model, lambda run: consistency(
+                    results, run, "cons", perturbation))
+                cells.append(mean_std(values, 4))
+            if any(cell != "-" for cell in cells):
+                rows.append(f"| {label(model)} | " + " | ".join(cells) + " |")
+    if rows:
+        lines += ["", "Cons per perturbation (mean ± std over seeds):", "",
+                  "| model | " + " | ".join(perturbations) + " |",
+                  "|---|" + "---|" * len(perturbations)] + rows

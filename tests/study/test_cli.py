@@ -1,0 +1,43 @@
+"""`python -m blur_keras.study`: bad arguments stop before any compute; `status` in words."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from blur_keras.study.plan import study_plan
+from blur_keras.study.status import format_status
+
+
+@pytest.mark.parametrize("args, message", [
+    ([], "expected one command of run, status, report"),
+    (["train"], "expected one command of run, status, report"),
+    (["run"], "--runs_dir is required"),
+    (["run", "--runs_dir=r", "--shard=3/2"], "--shard must be i/k with 1 <= i <= k"),
+    (["run", "--runs_dir=r", "--shard=x"], "--shard must be i/k (e.g. 1/2)"),
+    (["run", "--runs_dir=r", "--only=resnet_dnn_18.s7"], "unknown runs ['resnet_dnn_18.s7']"),
+    (["run", "--runs_dir=r", "--steps=trian"], "unknown steps ['trian']"),
+    (["run", "--runs_dir=r", "--threads=0"], "--threads must be a positive integer"),
+])
+def test_bad_arguments_print_one_error_line_and_exit_2(args, message, tmp_path):
+    result = subprocess.run([sys.executable, "-m", "blur_keras.study", *args],
+                            capture_output=True, text=True, timeout=300, cwd=tmp_path,
+                            env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert result.returncode == 2, result.stderr[-2000:]
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and message in errors[0], result.stderr[-2000:]
+    assert not (tmp_path / "r").exists() and not (tmp_path / "study").exists()
+
+
+def test_status_lists_every_run_its_state_and_how_to_start_it(tmp_path):
+    plan = study_plan()
+    text = format_status(plan, str(tmp_path / "runs"), str(tmp_path / "results"))
+    for run in plan.runs:
+        assert run.name in text
+    assert "resnet_mcdo_18.s0                        published" in text
+    assert ("python -m blur_keras.training --model=resnet_dnn_18 --eval_ensemble_sizes=1 "
+            "--dataset=fashion_mnist --model_args='{\"width\": 16}' --epochs=4 --milestones=2,3 "
+            f"--seed=2 --model_dir={tmp_path}/runs/resnet_dnn_18.s2") in text
+    assert "ensembles.json                           missing" in text
+    assert "Left: 19 run(s) to train" in text

@@ -1,0 +1,101 @@
+"""docs/REPRODUCTION.md from results JSONs: verdicts, partial data, figures, determinism."""
+
+import os
+import pathlib
+import re
+
+import pytest
+
+from blur_keras.study import report
+from blur_keras.study.plan import study_plan
+from blur_keras.study.runner import write_ensembles
+from tests.study.fake_results import fake_results
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def plan():
+    return study_plan()
+
+
+def verdicts(text):
+    """`{claim id: verdict}` of the report's verdict table."""
+    table = text.split("## Verdicts")[1].split("\n## ")[0]
+    rows = [line.split(" | ") for line in table.splitlines() if re.match(r"^\| \d[a-z] \|", line)]
+    return {cells[0].strip("| "): cells[-1].strip("| ") for cells in rows}
+
+
+def test_smoothing_winning_in_every_seed_holds_and_losing_in_every_seed_does_not(plan, tmp_path):
+    fake_results(tmp_path, plan)
+    write_ensembles(plan, str(tmp_path), lambda message: None)
+    text, figures = report.render(plan, str(tmp_path))
+    found = verdicts(text)
+    for claim in ("1a", "1b", "1c", "1d", "1e", "1f", "2b", "3a", "3b", "3c", "3d", "3e", "3f",
+                  "3g", "3h", "3i", "3j", "4a", "4b", "6a", "6b", "6c", "6d", "6e"):
+        assert found[claim] == "holds", (claim, found[claim])
+    # One seed never holds: the Hessian (seed 0 only) and every ablation.
+    assert found["6f"] == "inconclusive (1 seed)"
+    assert all(found[claim] == "inconclusive (1 seed)" for claim in "5a 5b 5e 5g 5j".split())
+    assert found["5f"] == "no paper claim (1 seed)"
+    assert found["5k"] == "holds"     # every round slower with smoothing (3 rounds)
+    assert found["5l"] == "no paper claim (3 rounds)"
+    assert "lower in 3/3 seeds" in text
+    assert set(figures) == {"claim1_accuracy.png", "claim2_samples.png", "claim2_ensembles.png",
+                            "claim3_corruptions.png", "claim4_calibration.png",
+                            "claim5_ablations.png", "claim6_variance.png", "claim6_fourier.png",
+                            "claim6_hessian.png"}
+    losing = tmp_path / "losing"
+    fake_results(losing, plan, smoothing_wins=lambda seed: False)
+    found = verdicts(report.render(plan, str(losing))[0])
+    assert found["1a"] == found["3a"] == found["6a"] == "does not hold"
+
+
+def test_two_of_three_seeds_or_one_seed_is_inconclusive(plan, tmp_path):
+    fake_results(tmp_path, plan, smoothing_wins=lambda seed: seed != 2)
+    text = report.render(plan, str(tmp_path))[0]
+    assert verdicts(text)["1a"] == "inconclusive (3 seeds)"
+    assert "lower in 2/3 seeds" in text
+    single = tmp_path / "single"
+    fake_results(single, plan, seeds=(0,), baseline=False, ablations=False, speed=False)
+    found = verdicts(report.render(plan, str(single))[0])
+    assert found["1a"] == found["1c"] == "inconclusive (1 seed)"
+    assert found["3a"] == "not run yet (missing: alexnet_dnn.s0/corruptions.json)"
+
+
+def test_an_empty_results_folder_says_every_claim_is_not_run_yet(plan, tmp_path):
+    text, figures = report.render(plan, str(tmp_path))
+    assert figures == {}
+    assert all(v.startswith("not run yet (missing: ") for v in verdicts(text).values())
+    assert "resnet_dnn_18.s0/clean.json" in verdicts(text)["1a"]
+
+
+def test_the_report_and_its_figures_are_the_same_from_the_same_jsons(plan, tmp_path):
+    results = tmp_path / "results"
+    fake_results(results, plan, evaluations=("fourier",), baseline=False, ablations=False,
+                 speed=False)
+    first = report.build_report(plan, str(results), str(tmp_path / "a" / "REPRODUCTION.md"))
+    second = report.build_report(plan, str(results), str(tmp_path / "b" / "REPRODUCTION.md"))
+    assert (tmp_path / "a" / "REPRODUCTION.md").read_text() == \
+        (tmp_path / "b" / "REPRODUCTION.md").read_text()
+    assert [os.path.basename(p) for p in first["figures"]] == \
+        [os.path.basename(p) for p in second["figures"]]
+    for a, b in zip(first["figures"], second["figures"]):
+        assert pathlib.Path(a).read_bytes() == pathlib.Path(b).read_bytes()
+    text = (tmp_path / "a" / "REPRODUCTION.md").read_text()
+    for link in re.findall(r"\]\((reproduction/[^)]+)\)", text):
+        assert (tmp_path / "a" / link).is_file(), link
+    # A figure whose data went away is removed at the next build.
+    (tmp_path / "a" / "reproduction" / "claim9_old.png").write_bytes(b"old")
+    report.build_report(plan, str(results), str(tmp_path / "a" / "REPRODUCTION.md"))
+    assert not (tmp_path / "a" / "reproduction" / "claim9_old.png").exists()
+
+
+def test_the_committed_report_is_what_the_committed_results_give(plan, tmp_path):
+    output = tmp_path / "docs" / "REPRODUCTION.md"
+    report.build_report(plan, str(ROOT / "study" / "results"), str(output))
+    committed = (ROOT / "docs" / "REPRODUCTION.md").read_text()
+    assert committed == output.read_text(), \
+        "docs/REPRODUCTION.md is stale: run `python -m blur_keras.study report` and commit it"
+    for link in re.findall(r"\]\((reproduction/[^)]+)\)", committed):
+        assert (ROOT / "docs" / link).is_file(), f"docs/{link} is missing"
