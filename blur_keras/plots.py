@@ -412,10 +412,12 @@ def log_amplitude_curves(curves: Mapping[str, tuple[np.ndarray, np.ndarray]],
         axis.set_xlabel(r"frequency ($\times\pi$)")
         axis.set_xlim(0, 1)
         axis.grid(alpha=0.3)
-    absolute.legend(fontsize=6, ncol=2)
     if title:
         fig.suptitle(title)
     fig.tight_layout()
+    # Below both panels, where long labels (model: layer) hide no curve.
+    fig.legend(*absolute.get_legend_handles_labels(), loc="upper center", fontsize=7,
+               ncol=2 if len(curves) > 4 else 1, bbox_to_anchor=(0.5, 0.0), frameon=False)
     return _save(fig, path)
 
 
@@ -511,6 +513,7 @@ def loss_landscape_contour(grid, losses, title: str | None = None, path: str | N
         axis.set_aspect("equal")
         if label is not None:
             axis.set_title(label, fontsize=9)
+    fig.subplots_adjust(wspace=0.35)
     fig.colorbar(filled, ax=list(axes[0]), label="NLL")
     if title:
         fig.suptitle(title, fontsize=10)
