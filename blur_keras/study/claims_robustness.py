@@ -53,28 +53,31 @@ def consistency(results: Results, run: str, key: str, perturbation: str | None =
         else result["by_perturbation"][perturbation][key]
 
 
+def _first_config(results: Results, evaluation: str) -> dict | None:
+    """The configuration of the first run (in plan order) that has `evaluation`."""
+    for name in results.plan.names():
+        content = results.evaluation(name, evaluation)
+        if content is not None:
+            return content["config"]
+    return None
+
+
 def _setup(results: Results) -> list[str]:
     """What the corruption and consistency evaluations measured, read from a JSON."""
     lines = []
-    for name in results.plan.names():
-        content = results.evaluation(name, "corruptions")
-        if content is not None:
-            config = content["config"]
-            lines.append(f"Corruptions: {len(config['corruptions'])} generated corruptions x "
-                         f"severities {config['severities'][0]}-{config['severities'][-1]} of "
-                         f"{config['images']} (corruption seed {config['seed']}), "
-                         f"N = {config['num_samples']} for every model.")
-            break
-    for name in results.plan.names():
-        content = results.evaluation(name, "consistency")
-        if content is not None:
-            config = content["config"]
-            lines.append(f"Consistency: {config['sequences']} sequences of {config['frames']} "
-                         f"frames ({config['images']}; perturbations "
-                         f"{', '.join(config['perturbations'])}; noise seed {config['seed']}), "
-                         f"N = {config['num_samples']}; Cons and CEC as the reference code "
-                         f"computes them (`blur_keras.robustness.consistency_metrics`).")
-            break
+    config = _first_config(results, "corruptions")
+    if config is not None:
+        lines.append(f"Corruptions: {len(config['corruptions'])} generated corruptions x "
+                     f"severities {config['severities'][0]}-{config['severities'][-1]} of "
+                     f"{config['images']} (corruption seed {config['seed']}), "
+                     f"N = {config['num_samples']} for every model.")
+    config = _first_config(results, "consistency")
+    if config is not None:
+        lines.append(f"Consistency: {config['sequences']} sequences of {config['frames']} "
+                     f"frames ({config['images']}; perturbations "
+                     f"{', '.join(config['perturbations'])}; noise seed {config['seed']}), "
+                     f"N = {config['num_samples']}; Cons and CEC as the reference code "
+                     f"computes them (`blur_keras.robustness.consistency_metrics`).")
     return lines
 
 
