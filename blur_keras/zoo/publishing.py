@@ -15,7 +15,8 @@ import keras
 from blur_keras import data, evaluation, robustness
 from blur_keras.zoo.cards import write_zoo_readme
 from blur_keras.zoo.files import (
-    PRESET_FILES, PresetError, file_record, read_index, write_index, zoo_directory)
+    BUILD_FILE, PRESET_FILES, PresetError, file_record, read_build_spec, read_index, write_index,
+    zoo_directory)
 from blur_keras.zoo.preset import build_from_files, save_preset, write_card
 
 #: Seed set before every evaluation of a preset (the cards' numbers; `load(..., seed=0)`).
@@ -110,6 +111,22 @@ def train_command(config: dict) -> str:
         f"{flag}={shlex.quote(value)}" for flag, value in zip(flags[::2], flags[1::2]))
 
 
+def _rebuild_command(name: str, zoo_dir: str, run_dir: str) -> str:
+    """The one command that rebuilds the preset: the zoo's `build` for a preset of its
+    `build.json`, else `publish` of the run (after its `train_command`)."""
+    if os.path.isfile(os.path.join(zoo_dir, BUILD_FILE)) and \
+            name in read_build_spec(zoo_dir).get("presets", {}):
+        return BUILD_COMMAND
+    return f"python -m blur_keras.zoo publish --run_dir={shlex.quote(run_dir)} --name={name}"
+
+
+def _train_split(subset: int | None, examples: int) -> str:
+    """The card's words for the training images a run used."""
+    if subset and subset < examples:
+        return f"train split, first {subset} images"
+    return f"train split, all {examples} images"
+
+
 def publish(run_dir: str, name: str, zoo_dir: str | None = None, *, notes=(),
             corruptions: bool = True, progress: bool = True, data_dir: str | None = None,
             test_subset: int | None = None) -> dict:
@@ -172,15 +189,15 @@ def publish(run_dir: str, name: str, zoo_dir: str | None = None, *, notes=(),
     card = {
         "name": name, "model": config["model"], "model_args": config.get("model_args") or {},
         "parameters": int(model.count_params()), "dataset": config["dataset"],
-        "splits": {"train": f"train split, {'first ' + str(config['train_subset']) if config.get('train_subset') else 'all'} "
-                            f"{min(config.get('train_subset') or spec.train_examples, spec.train_examples)} images",
+        "splits": {"train": _train_split(config.get("train_subset"), spec.train_examples),
                    "test": f"{spec.test_split} split, "
                            f"{'first ' + str(test_subset) if test_subset else 'all'} images"},
         "preprocessing": {"input_shape": list(spec.image_shape), "mean": list(spec.mean),
                           "std": list(spec.std),
                           "scaling": "pixels / 255, then (x - mean) / std per channel",
                           "labels": list(spec.label_names or [])},
-        "training": {"command": BUILD_COMMAND, "train_command": train_command(config),
+        "training": {"command": _rebuild_command(name, zoo_dir, run_dir),
+                     "train_command": train_command(config),
                      "config": config, "seed": config["seed"], "epochs": config["epochs"],
                      "warmup_epochs": config["warmup_epochs"],
                      "precision": config["mixed_precision"].replace("none", "float32"),
