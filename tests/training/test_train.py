@@ -47,17 +47,22 @@ def test_short_run_lowers_loss_and_writes_every_output(tmp_path):
             "reliability_diagram"} <= tags, tags
 
 
-def kill_during_epoch(model_dir, args, epoch):
-    """Starts a run and SIGKILLs it once backup `epoch_<epoch>` exists (inside the next epoch)."""
+def kill_after_backup(model_dir, args, epoch):
+    """Starts a run and SIGKILLs it as soon as backup `epoch_<epoch>` exists.
+
+    Backups are renamed into place whole, so the directory's existence means the backup is
+    complete; the kill comes at once (not after a pause) so that a fast machine cannot finish
+    the remaining epochs first, which would leave nothing to resume.
+    """
     process = subprocess.Popen(train_command(model_dir, *args), stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL, env=environment())
     deadline = time.time() + 400
     while not (model_dir / "backup" / f"epoch_{epoch}").exists():
         assert process.poll() is None and time.time() < deadline, "no backup"
-        time.sleep(0.05)
-    time.sleep(0.5)                              # somewhere inside the next epoch
+        time.sleep(0.005)
     process.send_signal(signal.SIGKILL)
     process.wait()
+    assert not (model_dir / "result.json").exists(), "the run finished before it was killed"
 
 
 def test_killed_and_resumed_run_equals_the_uninterrupted_run(tmp_path):
@@ -67,7 +72,7 @@ def test_killed_and_resumed_run_equals_the_uninterrupted_run(tmp_path):
             "--eval_ensemble_sizes=1"]
     whole = run_train(tmp_path / "whole", *args)
     assert whole.returncode == 0, whole.stderr[-3000:]
-    kill_during_epoch(tmp_path / "killed", args, epoch=2)
+    kill_after_backup(tmp_path / "killed", args, epoch=2)
     assert not (tmp_path / "killed" / "result.json").exists()
     resumed = run_train(tmp_path / "killed", *args)
     assert resumed.returncode == 0, resumed.stderr[-3000:]
@@ -175,7 +180,7 @@ def test_a_run_directory_belongs_to_one_configuration(tmp_path):
 def test_a_damaged_backup_falls_back_to_an_older_one(tmp_path):
     args = ["--model=resnet_dnn_18", '--model_args={"width": 4}', "--epochs=3",
             "--eval_ensemble_sizes=1", "--train_subset=320"]
-    kill_during_epoch(tmp_path, args, epoch=2)
+    kill_after_backup(tmp_path, args, epoch=2)
     newest = tmp_path / "backup" / "epoch_2" / "backup.weights.h5"
     newest.write_bytes(newest.read_bytes()[:500])                       # truncated
     resumed = run_train(tmp_path, *args)
@@ -188,7 +193,7 @@ def test_a_damaged_backup_falls_back_to_an_older_one(tmp_path):
 def test_no_usable_backup_is_one_clear_line(tmp_path):
     args = ["--model=resnet_dnn_18", '--model_args={"width": 4}', "--epochs=3",
             "--eval_ensemble_sizes=1", "--train_subset=320"]
-    kill_during_epoch(tmp_path, args, epoch=1)
+    kill_after_backup(tmp_path, args, epoch=1)
     for weights in (tmp_path / "backup").glob("epoch_*/backup.weights.h5"):
         weights.write_bytes(b"not hdf5")
     resumed = run_train(tmp_path, *args)
