@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from blur_keras.study import figures, paper
 from blur_keras.study.plan import ABLATED_MODEL
 from blur_keras.study.results import Results, Row, Section
-from blur_keras.study.verdicts import Paired, direction_count, mean_std, plural, verdict
+from blur_keras.study.verdicts import Paired, direction_count, plural, verdict
 
 #: kind -> (median key, per-round key) in speed.json.
 SPEED_KEYS = {"train": ("train_images_per_second", "train_rounds"),
@@ -141,9 +143,8 @@ def claim5(results: Results) -> Section:
                 paired.add(index, a, b)
         else:
             paired.missing.append("speed.json")
-        ours = (f"{mean_std(paired.plain, 0, unit='round')} → "
-                f"{mean_std(paired.smooth, 0, unit='round')} img/s; "
-                f"{direction_count(paired, 'lower', 'slower')}") if paired.keys \
+        ours = (f"median {np.median(paired.plain):.0f} → {np.median(paired.smooth):.0f} "
+                f"img/s; {direction_count(paired, 'lower', 'slower')}") if paired.keys \
             else "-"
         outcome = verdict(paired.agreeing(better), paired.opposing(better), len(paired.keys),
                           paired.missing, unit="round") if better else no_claim(paired)

@@ -100,7 +100,8 @@ def render(plan: Plan, results_dir: str) -> tuple[str, dict[str, Callable[[str],
         f"\"smoothing helps\" statement is a paired comparison (same seed with and without "
         f"smoothing) with the count of seeds in which it held. The paper's numbers (quoted from "
         f"the project's notes PAPER.md and ANALYSES.md, as cited) come from CIFAR and ImageNet "
-        f"with 200-epoch recipes: compare directions, not values.",
+        f"with 200-epoch (CIFAR) and 90-epoch (ImageNet) recipes: compare directions, not "
+        f"values.",
         "",
         f"**Verdict rule.** *holds*: the paper's direction in every available seed, with at "
         f"least {MIN_SEEDS} seeds; *does not hold*: the opposite direction in every seed, with "

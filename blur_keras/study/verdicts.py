@@ -60,6 +60,28 @@ class Paired:
         return sum(1 for d in self.deltas if sign * d < 0)
 
 
+@dataclasses.dataclass
+class Tally:
+    """Per-seed outcomes of a claim that is not one metric's paired difference.
+
+    Each seed either agrees with the paper, opposes it, or neither (e.g. a
+    partial effect); `verdict` applies the same rule as `paired_verdict`.
+    """
+
+    agreeing: int = 0
+    opposing: int = 0
+    count: int = 0
+    missing: list = dataclasses.field(default_factory=list)
+
+    def add(self, agrees: bool, opposes: bool):
+        self.count += 1
+        self.agreeing += bool(agrees)
+        self.opposing += bool(opposes) and not agrees
+
+    def verdict(self, unit: str = "seed") -> str:
+        return verdict(self.agreeing, self.opposing, self.count, self.missing, unit)
+
+
 def plural(count: int, unit: str) -> str:
     return f"{count} {unit}{'' if count == 1 else 's'}"
 
@@ -102,6 +124,15 @@ def direction_count(paired: Paired, better: str, what: str) -> str:
     if paired.missing:
         text += f" ({missing_text(paired.missing)})"
     return text
+
+
+def compared(paired: Paired, better: str, digits: int = 4, scale: float = 1.0,
+             prefix: str = "") -> str:
+    """`plain → smooth; lower in k/n seeds` (means ± std times `scale`) for a verdict table."""
+    if not paired.keys:
+        return "-"
+    return (f"{prefix}{mean_std(paired.plain, digits, scale)} → "
+            f"{mean_std(paired.smooth, digits, scale)}; {direction_count(paired, better, better)}")
 
 
 def mean_std(values: Sequence[float], digits: int = 4, scale: float = 1.0,
