@@ -20,13 +20,15 @@ import sys
 
 from absl import app, flags
 
+from blur_keras.study.results import RESULTS_DIR
+
 FLAGS = flags.FLAGS
 COMMANDS = ("run", "status", "report")
 #: Thread counts TensorFlow (and oneDNN's OpenMP) read when their runtime starts.
 THREAD_VARIABLES = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS")
 flags.DEFINE_string("runs_dir", None, "run, status: where the training runs are (one directory "
                     "per run name; e.g. runs/study, ignored by git).")
-flags.DEFINE_string("results_dir", "study/results", "The results folder (committed).")
+flags.DEFINE_string("results_dir", RESULTS_DIR, "The results folder (committed).")
 flags.DEFINE_list("only", None, "run: these run names only (see `status`).")
 flags.DEFINE_string("shard", None, "run: i/k: every k-th run from the i-th (1-based), to split "
                     "the runs over k processes.")

@@ -73,17 +73,14 @@ def grouped_bars(panels: Mapping[str, Mapping[str, Mapping[str, Sequence[float]]
 
 def curves(panels: Mapping[str, Mapping[str, tuple[Sequence[float], Sequence[float],
                                                       Sequence[float]]]],
-           path: str, title: str, xlabel: str, log_x: bool = True,
-           references: Mapping[str, tuple[float, str]] | None = None) -> None:
-    """One panel per metric: mean curves with a +-1 std band.
+           path: str, title: str, xlabel: str) -> None:
+    """One panel per metric: mean curves with a +-1 std band; log x axis ticked at the x values.
 
     Args:
         panels: `{metric: {label: (x, mean, std)}}`.
         path: the PNG.
         title: the figure title.
         xlabel: the x axis label.
-        log_x: log-scaled x axis with the x values as ticks.
-        references: `{metric: (y, label)}`: a dashed horizontal line.
     """
     with _style() as plt:
         fig, axes = plt.subplots(1, len(panels), figsize=(3.6 * len(panels), 3.3))
@@ -96,14 +93,10 @@ def curves(panels: Mapping[str, Mapping[str, tuple[Sequence[float], Sequence[flo
                 axis.plot(x, mean, marker="o", markersize=3, color=color, label=name)
                 axis.fill_between(x, mean - std, mean + std, color=color, alpha=0.2)
                 ticks.update(x.tolist())
-            if references and metric in references:
-                value, text = references[metric]
-                axis.axhline(value, color="grey", linestyle="--", linewidth=1, label=text)
-            if log_x:
-                axis.set_xscale("log")
-                axis.set_xticks(sorted(ticks))
-                axis.set_xticklabels([f"{t:g}" for t in sorted(ticks)], fontsize=7)
-                axis.minorticks_off()
+            axis.set_xscale("log")
+            axis.set_xticks(sorted(ticks))
+            axis.set_xticklabels([f"{t:g}" for t in sorted(ticks)], fontsize=7)
+            axis.minorticks_off()
             axis.set_xlabel(xlabel)
             axis.set_title(metric, fontsize=9)
             axis.grid(alpha=0.3)

@@ -46,7 +46,6 @@ EVALUATIONS = ("clean", "corruptions", "consistency", "variance", "fourier", "he
 #: Study-level steps (one JSON each in the results folder) after the per-run ones.
 STUDY_STEPS = ("ensembles", "baseline", "speed")
 STEPS = ("train", "evaluate") + STUDY_STEPS
-GROUPS = ("main", "baseline", "ablation")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -192,10 +191,6 @@ class Plan:
             if run.name == name:
                 return run
         raise KeyError(name)
-
-    def main_run(self, model: str, seed: int) -> str:
-        """The name of the main run of `model` and `seed`."""
-        return run_name(model, seed)
 
     def ablations(self) -> list[Run]:
         return [run for run in self.runs if run.group == "ablation"]

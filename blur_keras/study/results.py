@@ -10,6 +10,57 @@ from typing import Callable
 from blur_keras.study.plan import Plan, run_name
 from blur_keras.study.verdicts import Paired
 
+#: The committed results folder, relative to the repository root.
+RESULTS_DIR = os.path.join("study", "results")
+
+
+class MissingKey(ValueError, KeyError):
+    """A results JSON lacks a key the study reads (the message names the file and the key)."""
+
+    __str__ = ValueError.__str__        # KeyError's would quote the message
+
+
+class Record(dict):
+    """A JSON object read from a results file: a missing key names the file.
+
+    `record[key]` of an absent key raises `MissingKey` (a `ValueError` and a
+    `KeyError`) instead of a bare `KeyError`; everything else is a plain dict.
+    """
+
+    path: str = ""
+
+    def __missing__(self, key):
+        raise MissingKey(f"{self.path} has no key {key!r} (keys: "
+                         f"{', '.join(map(str, self)) or 'none'}): not a result of this version "
+                         f"of the study; delete it and run `python -m blur_keras.study run` to "
+                         f"write it again.")
+
+
+def read_json(path: str) -> dict | None:
+    """The JSON object in `path` (every object in it a `Record`), or None when there is no file.
+
+    Raises:
+        ValueError: the file is not valid JSON (the message names the file and the error).
+
+    Example:
+
+    >>> content = read_json("study/results/resnet_dnn_18.s0/clean.json")
+    >>> content["result"]["metrics"]["1"]["nll"]
+    """
+    if not os.path.isfile(path):
+        return None
+
+    def record(pairs: dict) -> Record:
+        content = Record(pairs)
+        content.path = path
+        return content
+
+    with open(path) as f:
+        try:
+            return json.load(f, object_hook=record)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"{path} is not valid JSON: {error}.") from None
+
 
 @dataclasses.dataclass
 class Row:
@@ -59,7 +110,7 @@ class Results:
 
     Args:
         plan: the study whose runs the folder holds.
-        results_dir: the folder (`study/results`).
+        results_dir: the folder (`RESULTS_DIR`).
     """
 
     def __init__(self, plan: Plan, results_dir: str):
@@ -69,11 +120,7 @@ class Results:
     def _read(self, *parts: str) -> dict | None:
         path = os.path.join(self.directory, *parts)
         if path not in self._cache:
-            if os.path.isfile(path):
-                with open(path) as f:
-                    self._cache[path] = json.load(f)
-            else:
-                self._cache[path] = None
+            self._cache[path] = read_json(path)
         return self._cache[path]
 
     def evaluation(self, run: str, name: str) -> dict | None:

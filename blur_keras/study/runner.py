@@ -24,11 +24,10 @@ from typing import Callable, Sequence
 from blur_keras.study.ensembles import ENSEMBLES_FILE, compute_ensembles, ensemble_inputs
 from blur_keras.study.evaluations import EVALUATORS, Context
 from blur_keras.study.plan import BASELINE_NAME, EVALUATIONS, STEPS, Plan, Run
+from blur_keras.study.results import RESULTS_DIR, read_json
 from blur_keras.study.speed import SPEED_FILE, MachineBusy, measure_speed, other_load
 
 RESULT_FILE = "result.json"
-#: Default results folder, relative to the repository root.
-RESULTS_DIR = os.path.join("study", "results")
 
 
 class StudyError(ValueError):
@@ -95,19 +94,24 @@ def run_state(run: Run, runs_dir: str) -> RunState:
     return RunState("in progress", f"{epochs} epoch backup(s)")
 
 
+def usable_state(run: Run, runs_dir: str) -> RunState:
+    """`run_state(run, runs_dir)`, refused when the run's directory holds another run.
+
+    Raises:
+        StudyError: the directory is foreign (the message says what it holds).
+    """
+    state = run_state(run, runs_dir)
+    if state.status == "foreign":
+        raise StudyError(f"{run.name}: {state.detail}. Move it away or use another --runs_dir.")
+    return state
+
+
 def write_json(path: str, content: dict) -> None:
     """Writes `content` as indented JSON atomically."""
     with open(path + ".tmp", "w") as f:
         json.dump(content, f, indent=2)
         f.write("\n")
     os.replace(path + ".tmp", path)
-
-
-def read_json(path: str) -> dict | None:
-    if not os.path.isfile(path):
-        return None
-    with open(path) as f:
-        return json.load(f)
 
 
 def machine() -> str:
@@ -125,9 +129,7 @@ def train_run(run: Run, runs_dir: str, report: Callable[[str], None], verbose: i
     """
     if run.preset:
         return False
-    state = run_state(run, runs_dir)
-    if state.status == "foreign":
-        raise StudyError(f"{run.name}: {state.detail}. Move it away or use another --runs_dir.")
+    state = usable_state(run, runs_dir)
     if state.status == "finished":
         return False
     from blur_keras.training import TrainConfig, train
@@ -265,7 +267,7 @@ def write_baseline(plan: Plan, results_dir: str, baseline_dir: str | None,
                     f"{config['images']} corrupted by blur_keras.corruptions (seed "
                     f"{config['seed']}), N = 1, ECE binning 'consistent'; written by `python -m "
                     f"blur_keras.study run --steps=baseline` from "
-                    f"study/results/{source['run']}/corruptions.json.")
+                    f"{RESULTS_DIR}/{source['run']}/corruptions.json.")
     path = os.path.join(baseline_dir or default_baseline_dir(), f"{name}.json")
     temporary = path + ".new"
     write_baseline_file(baseline, temporary)
@@ -359,9 +361,8 @@ def run_study(plan: Plan, runs_dir: str, results_dir: str = RESULTS_DIR, *,
     except ValueError as error:
         raise StudyError(str(error)) from None
     for run in runs:       # refuse foreign directories before any compute
-        if not run.preset and run_state(run, runs_dir).status == "foreign":
-            raise StudyError(f"{run.name}: {run_state(run, runs_dir).detail}. Move it away or "
-                             f"use another --runs_dir.")
+        if not run.preset:
+            usable_state(run, runs_dir)
     os.makedirs(results_dir, exist_ok=True)
     summary = {"trained": [], "evaluated": {}, "study": []}
     context = Context(plan.dataset, plan.settings, data_dir)

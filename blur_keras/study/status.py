@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from blur_keras.corruptions import SEVERITIES
+from blur_keras import corruptions
 from blur_keras.study.ensembles import ENSEMBLES_FILE
 from blur_keras.study.plan import EVALUATIONS, Plan, Run, Settings
 from blur_keras.study.runner import pending_evaluations, run_state
@@ -17,7 +17,8 @@ PASSES_PER_SECOND = 500_000 / (17 * 60)
 HVP_PASSES = 4
 #: The Fashion-MNIST test split.
 TEST_IMAGES = 10_000
-CORRUPTIONS = 15
+#: The corruptions of the study's corruption evaluation (the 15 benchmark ones).
+CORRUPTIONS = len(corruptions.names())
 
 
 def evaluation_passes(run: Run, evaluation: str, settings: Settings) -> int:
@@ -25,7 +26,7 @@ def evaluation_passes(run: Run, evaluation: str, settings: Settings) -> int:
     test = settings.test_subset or TEST_IMAGES
     return {
         "clean": test * max(run.sizes),
-        "corruptions": CORRUPTIONS * len(SEVERITIES) * settings.corruption_images,
+        "corruptions": CORRUPTIONS * len(corruptions.SEVERITIES) * settings.corruption_images,
         "consistency": len(settings.perturbations) * settings.consistency_images
         * settings.consistency_frames,
         "variance": settings.analysis_images * settings.variance_samples,

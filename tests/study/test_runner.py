@@ -2,6 +2,7 @@
 
 import json
 import os
+import shlex
 
 import numpy as np
 import pytest
@@ -105,7 +106,30 @@ def test_a_run_started_by_hand_with_the_training_cli_is_the_studys(tmp_path):
                             model_args=json.loads('{"width": 16}'), epochs=4, milestones=(2, 3),
                             seed=run.seed, eval_ensemble_sizes=(1,), verbose=2).resolved())
         assert runner.run_state(run, str(tmp_path)).status == "in progress"
-        assert f"--model_dir={tmp_path}/{name}" in run.train_command(str(tmp_path))
+        # The command the study prints starts that same run: the same flags, nothing else.
+        assert command_flags(run.train_command(f"{tmp_path}/")) == {
+            "model": model, "eval_ensemble_sizes": "1", "dataset": "fashion_mnist",
+            "model_args": '{"width": 16}', "epochs": "4", "milestones": "2,3",
+            "seed": str(run.seed), "model_dir": f"{tmp_path}/{name}"}
+
+
+def command_flags(command):
+    """`{name: value}` of a `python -m blur_keras.training --name=value ...` line."""
+    words = shlex.split(command)
+    assert words[:3] == ["python", "-m", "blur_keras.training"]
+    flags = dict(word.removeprefix("--").partition("=")[::2] for word in words[3:])
+    assert len(flags) == len(words) - 3          # no flag twice
+    return flags
+
+
+def test_the_training_command_of_an_ablation_carries_its_model_args():
+    run = study_plan().get("resnet_mcdo_smoothing_18.k121")
+    flags = command_flags(run.train_command("runs/study"))
+    assert json.loads(flags["model_args"]) == {"width": 16, "smoothing": {"kernel": [1, 2, 1]}}
+    assert flags["model_dir"] == "runs/study/resnet_mcdo_smoothing_18.k121"
+    assert flags["seed"] == "0"
+    tiny = tiny_plan(presets=False).get("resnet_mcdo_18.s0")     # a False boolean: --noname
+    assert command_flags(tiny.train_command("r"))["nodeterministic"] == ""
 
 
 def test_steps_and_selection_are_checked():

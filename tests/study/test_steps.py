@@ -98,6 +98,21 @@ def test_throughput_of_each_configuration_is_timed_in_rounds():
         [0.0, 0.25]
 
 
-def test_the_other_load_is_read_from_proc_loadavg():
-    value = speed.other_load(samples=2, interval=0.0)
-    assert value is None or value >= 0.0
+@pytest.mark.parametrize("content, expected", [
+    ("0.50 0.40 0.30 3/120 999\n", 2.0),        # 3 runnable: the reading thread and 2 others
+    ("0.50 0.40 0.30 1/120 999\n", 0.0),        # only the reading thread
+])
+def test_the_other_load_is_read_from_proc_loadavg(content, expected, tmp_path, monkeypatch):
+    load_file = tmp_path / "loadavg"
+    load_file.write_text(content)
+    monkeypatch.setattr(speed, "LOAD_FILE", str(load_file))
+    assert speed.other_load(samples=3, interval=0.0) == expected
+    monkeypatch.setattr(speed, "LOAD_FILE", str(tmp_path / "missing"))   # not Linux
+    assert speed.other_load(samples=3, interval=0.0) is None
+
+
+def test_timings_are_refused_above_the_load_limit_only():
+    assert speed.check_idle(0.5, "before", sample=lambda: 0.5)["other_runnable"] == 0.5
+    with pytest.raises(speed.MachineBusy, match=r"after the timings \(2.00 runnable tasks besides "
+                                                r"this process on average; limit 0.5;"):
+        speed.check_idle(0.5, "after", sample=lambda: 2.0)
