@@ -17,7 +17,7 @@ from blur_keras.study.claims_layer import claim5
 from blur_keras.study.claims_mechanisms import claim6
 from blur_keras.study.claims_robustness import claim3
 from blur_keras.study.plan import Plan, study_plan
-from blur_keras.study.results import Results, Section
+from blur_keras.study.results import RESULTS_DIR, Results, Section
 from blur_keras.study.verdicts import DOES_NOT_HOLD, HOLDS, MIN_SEEDS
 
 REPORT_FILE = os.path.join("docs", "REPRODUCTION.md")
@@ -133,7 +133,7 @@ def render(plan: Plan, results_dir: str) -> tuple[str, dict[str, Callable[[str],
     return text, figures
 
 
-def build_report(plan: Plan | None = None, results_dir: str = os.path.join("study", "results"),
+def build_report(plan: Plan | None = None, results_dir: str = RESULTS_DIR,
                  output: str = REPORT_FILE) -> dict:
     """Writes the report and its figures (in `reproduction/` next to it).
 
