@@ -230,7 +230,8 @@ def _hessian(results: Results, section: Section) -> None:
     paired = results.paired("mcdo", lambda run: _hessian_mean(results, run), "hessian")
     paired.missing = [m for m in paired.missing if m.split("/")[0] in hessian_runs]
     planned = len({run.split(".")[-1] for run in hessian_runs})
-    note = f" (the plan computes it for {planned} seed{'s' if planned != 1 else ''})"
+    note = "" if planned == len(plan.seeds) else \
+        f" (the plan computes it for {planned} seed{'s' if planned != 1 else ''})"
     if paired.keys:
         against = paired.opposing("lower")
         lines += ["", "Per seed, with minus without smoothing: " + ", ".join(

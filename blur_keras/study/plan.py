@@ -271,7 +271,7 @@ def study_plan(*, models: Sequence[str] = MAIN_MODELS, seeds: Sequence[int] = SE
         stochastic = "mcdo" in model
         for seed in seeds:
             evaluations = ["clean", "corruptions", "consistency", "variance", "fourier"]
-            if seed == seeds[0] and stochastic:
+            if stochastic:              # the paper's Hessian spectra are of MC dropout models
                 evaluations.append("hessian")
             runs.append(Run(
                 name=run_name(model, seed), model=model, seed=seed, group="main",

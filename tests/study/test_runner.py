@@ -37,7 +37,8 @@ def test_the_study_trains_evaluates_and_never_does_anything_twice(tmp_path, monk
     assert summary["evaluated"] == {
         "resnet_mcdo_18.s0": ["clean", "corruptions", "consistency", "variance", "fourier",
                               "hessian"],
-        "resnet_mcdo_18.s1": ["clean", "corruptions", "consistency", "variance", "fourier"]}
+        "resnet_mcdo_18.s1": ["clean", "corruptions", "consistency", "variance", "fourier",
+                              "hessian"]}
     # result.json: the training run's own, or the preset card's training section.
     s0 = json.loads((results / "resnet_mcdo_18.s0" / "result.json").read_text())
     s1 = json.loads((results / "resnet_mcdo_18.s1" / "result.json").read_text())
