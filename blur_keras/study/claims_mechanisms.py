@@ -239,13 +239,13 @@ def _hessian(results: Results, section: Section) -> None:
             + f": in the paper's direction in {paired.agreeing('lower')} and against it in "
               f"{against} of {len(paired.keys)}{note}."]
         if against:
-            lines += ["", "Against the paper here. What we think explains it, untested: the "
-                          "largest eigenvalue is not invariant to reparameterisation (Dinh et "
-                          "al., 2017), and the Prob layer's tanh and the blur change the scale "
-                          "of the features after every stage, so the two models' eigenvalues "
-                          "are not on one scale; and our models end the study's short recipe "
-                          "(see the introduction), the paper's CIFAR-100 models a 200-epoch "
-                          "one."]
+            lines += ["", f"Against the paper in {against} of {len(paired.keys)} seeds. What we "
+                          "think explains it, untested: the largest eigenvalue is not invariant "
+                          "to reparameterisation (Dinh et al., 2017), and the Prob layer's tanh "
+                          "and the blur change the scale of the features after every stage, so "
+                          "the two models' eigenvalues are not on one scale; and our models end "
+                          "the study's short recipe (see the introduction), the paper's "
+                          "CIFAR-100 models a 200-epoch one."]
     section.rows.append(Row(
         "6f", "Smoothing lowers the largest Hessian eigenvalues (MC dropout)",
         f"mean {quoted['gap'][1]} → {quoted['gap_smoothing'][1]}",
