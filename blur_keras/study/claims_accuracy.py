@@ -146,6 +146,11 @@ def matching_size(results: Results, seed: int, tolerance: float) -> tuple[int | 
     return None, True
 
 
+def _missing_clean(results: Results, runs) -> list[str]:
+    """`<run>/clean.json` of each of `runs` whose clean evaluation is not there yet."""
+    return [f"{run}/clean.json" for run in runs if results.evaluation(run, "clean") is None]
+
+
 def _paper_nll(size: int) -> float:
     return paper.SAMPLES["mcdo_smoothing"][paper.SAMPLES["sizes"].index(size)]
 
@@ -200,8 +205,7 @@ def claim2(results: Results) -> Section:
         size, complete = matching_size(results, seed, MATCH_TOLERANCE)
         strict, _ = matching_size(results, seed, 0.0)
         if not complete:
-            missing = [f"{run_name(m, seed)}/clean.json" for m in (plain, smooth)
-                       if results.evaluation(run_name(m, seed), "clean") is None]
+            missing = _missing_clean(results, [run_name(m, seed) for m in (plain, smooth)])
             fewer.missing += missing
             exact.missing += missing
             continue
@@ -231,7 +235,7 @@ def claim2(results: Results) -> Section:
     every = Tally()
     for seed in plan.seeds:
         runs = (run_name(plain, seed), run_name(smooth, seed))
-        absent = [f"{run}/clean.json" for run in runs if results.evaluation(run, "clean") is None]
+        absent = _missing_clean(results, runs)
         if absent:
             every.missing += absent
             continue
