@@ -1,7 +1,9 @@
 """MNIST-style datasets read offline from IDX files on disk.
 
-Directories searched, in order: the `data_dir` argument, the environment
-variable `BLUR_KERAS_DATA_DIR` (and its `<name>/` subdirectory), and where
+Directories searched: the `data_dir` argument (and its `<name>/`
+subdirectory) alone when it is given, so that a directory named explicitly
+is never silently replaced by another copy; otherwise the environment
+variable `BLUR_KERAS_DATA_DIR` (and its `<name>/` subdirectory), then where
 Debian's packages put the files (`apt-get install dataset-fashion-mnist`
 installs `/usr/share/datasets/fashion-mnist`). `~` is expanded in the first
 two, and each must be an existing directory when given.
@@ -25,21 +27,24 @@ _SPLIT_SIZE = {"train": 60000, "test": 10000}
 
 
 def candidate_dirs(name: str, data_dir: str | None = None) -> list[str]:
-    """Directories searched for the IDX files of `name`, in order.
+    """Directories searched for the IDX files of `name`, in order: those of `data_dir` alone
+    when it is given, else those of `$BLUR_KERAS_DATA_DIR` and Debian's directory.
 
     Raises:
         FileNotFoundError: `data_dir` or `$BLUR_KERAS_DATA_DIR` is not a directory.
     """
     dirs = []
-    for origin, root in (("data_dir", data_dir),
-                         ("BLUR_KERAS_DATA_DIR", os.environ.get("BLUR_KERAS_DATA_DIR"))):
+    roots = [("data_dir", data_dir)] if data_dir else \
+        [("BLUR_KERAS_DATA_DIR", os.environ.get("BLUR_KERAS_DATA_DIR"))]
+    for origin, root in roots:
         if root:
             expanded = os.path.expanduser(root)
             if not os.path.isdir(expanded):
                 raise FileNotFoundError(f"{origin} {root} does not exist or is not a directory.")
             dirs += [expanded, os.path.join(expanded, name),
                      os.path.join(expanded, name.replace("_", "-"))]
-    dirs.append(IDX_DATASETS[name][1])
+    if not data_dir:
+        dirs.append(IDX_DATASETS[name][1])
     return dirs
 
 
@@ -58,7 +63,8 @@ def load_idx_arrays(name: str, split: str, data_dir: str | None = None
     Args:
         name: `"fashion_mnist"` or `"mnist"`.
         split: `"train"` or `"test"`.
-        data_dir: optional directory to look in first (`~` is expanded; it
+        data_dir: the directory to look in (and its `<name>/`
+            subdirectory) instead of the default places (`~` is expanded; it
             must exist).
 
     Returns:
@@ -88,11 +94,15 @@ def load_idx_arrays(name: str, split: str, data_dir: str | None = None
                 raise ValueError(f"{error} For the Debian copy: 'apt-get install --reinstall "
                                  f"{_package(name)}'.") from None
             return _validated(name, split, *arrays)
+    where = (f"data_dir {data_dir} holds no {name} {split} IDX files" if data_dir else
+             f"Could not find the {name} {split} IDX files")
+    how = ("Put them there, or leave data_dir unset to search $BLUR_KERAS_DATA_DIR and "
+           f"Debian's directory (apt-get install {_package(name)})" if data_dir else
+           f"Download them into one of these directories, set BLUR_KERAS_DATA_DIR, or on "
+           f"Debian run 'apt-get install {_package(name)}'")
     raise FileNotFoundError(
-        f"Could not find the {name} {split} IDX files ({prefix}-images-idx3-ubyte[.gz] and "
-        f"{prefix}-labels-idx1-ubyte[.gz]) in any of: {', '.join(searched)}. Download them "
-        f"into one of these directories, set BLUR_KERAS_DATA_DIR, or on Debian run "
-        f"'apt-get install {_package(name)}'.")
+        f"{where} ({prefix}-images-idx3-ubyte[.gz] and {prefix}-labels-idx1-ubyte[.gz]); "
+        f"looked in: {', '.join(searched)}. {how}.")
 
 
 def _package(name: str) -> str:

@@ -50,7 +50,9 @@ def source_dataset(name: str, split: str, data_dir: str | None = None,
 
     Order of attempts: a tfds copy already prepared in `data_dir`; for
     MNIST-style datasets the IDX files (see `load_idx_arrays`); then, only
-    with `download=True`, a tfds download.
+    with `download=True`, a tfds download (into `data_dir`). A `data_dir`
+    that is given is the only place looked in: when it holds no data, that is
+    an error, never a silent fall-back to another copy.
 
     Args:
         name: a dataset of `DATASETS`.
@@ -87,7 +89,7 @@ def source_dataset(name: str, split: str, data_dir: str | None = None,
             images, labels = load_idx_arrays(name, split, data_dir)
             return tf.data.Dataset.from_tensor_slices((images, labels))
         except FileNotFoundError as error:
-            attempts.append(str(error))
+            attempts.append(str(error).rstrip("."))
     if download:
         ds, reason = _tfds_dataset(name, tfds_split, data_dir, download=True)
         if ds is not None:
@@ -272,8 +274,15 @@ def load_arrays(name: str, split: str, *, data_dir: str | None = None, subset: i
 
     Returns:
         `(images, labels)`.
+
+    Raises:
+        ValueError: bad arguments (e.g. a `subset` that is not a positive
+            integer).
+        FileNotFoundError: the data cannot be found or downloaded.
     """
     spec = get_spec(name)
+    if subset is not None:
+        _check_positive("subset", subset)
     ds = source_dataset(name, split, data_dir, download)
     if subset is not None:
         ds = ds.take(subset)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import numbers
 import os
 from typing import Any
 
@@ -89,10 +90,16 @@ class TrainConfig:
     overwrite: bool = False
 
     def resolved(self) -> "TrainConfig":
-        """A copy with recipe defaults filled in, validated (clear `ValueError`s)."""
+        """A copy with recipe defaults filled in, validated (clear `ValueError`s).
+
+        Every option given is checked under its own name first; only then are
+        the defaults derived from it (e.g. `kl_weight` from `train_subset`)
+        and the options checked against each other.
+        """
         parse(self.model)                # unknown model -> ValueError with close names
         spec = get_spec(self.dataset)    # unknown dataset -> ValueError
         check_model_args(self.model, self.model_args or {})
+        _check_fields(self)
         recipe = RECIPES[self.dataset]
         values: dict[str, Any] = dataclasses.asdict(self)
         for field in ("epochs", "batch_size", "lr", "warmup_epochs", "gamma",
@@ -110,7 +117,8 @@ class TrainConfig:
             config.kl_weight = 1.0 / (min(config.train_subset, spec.train_examples)
                                       if config.train_subset else spec.train_examples)
         config.milestones = tuple(config.milestones)
-        config._validate()
+        _check_fields(config)
+        config._check_combinations()
         return config
 
     @property
@@ -118,43 +126,62 @@ class TrainConfig:
         """Warm-up plus scheduled epochs: the epochs the run takes."""
         return self.warmup_epochs + self.epochs
 
-    def _validate(self) -> None:
+    def _check_combinations(self) -> None:
         milestones = list(self.milestones)
-        sizes = list(self.eval_ensemble_sizes or ())
         checks = [
-            (self.epochs >= 1, f"epochs must be >= 1; got {self.epochs}"),
-            (self.batch_size >= 1, f"batch_size must be >= 1; got {self.batch_size}"),
-            (self.lr > 0, f"lr must be > 0; got {self.lr}"),
-            (self.weight_decay >= 0, f"weight_decay must be >= 0; got {self.weight_decay}"),
-            (0 <= self.momentum < 1, f"momentum must be in [0, 1); got {self.momentum}"),
-            (0 < self.gamma <= 1, f"gamma must be in (0, 1]; got {self.gamma}"),
-            (self.warmup_epochs >= 0, f"warmup_epochs must be >= 0; got {self.warmup_epochs}"),
-            (0 <= self.label_smoothing < 1,
-             f"label_smoothing must be in [0, 1); got {self.label_smoothing}"),
-            (self.kl_weight >= 0, f"kl_weight must be >= 0; got {self.kl_weight}"),
-            (self.schedule in SCHEDULES, f"schedule must be one of {SCHEDULES}; got {self.schedule!r}"),
-            (self.mixed_precision in PRECISIONS,
-             f"mixed_precision must be one of {PRECISIONS}; got {self.mixed_precision!r}"),
-            (self.strategy in STRATEGIES,
-             f"strategy must be one of {STRATEGIES}; got {self.strategy!r}"),
             (self.train_subset is None or self.train_subset >= self.batch_size,
              f"train_subset ({self.train_subset}) must hold at least one batch ({self.batch_size})"),
-            (self.eval_subset is None or self.eval_subset >= 1,
-             f"eval_subset must be >= 1; got {self.eval_subset}"),
             (all(0 < m < self.epochs for m in milestones),
              f"milestones must be scheduled epochs in 1..{self.epochs - 1} (epochs={self.epochs}); "
              f"got {milestones}"),
             (milestones == sorted(set(milestones)),
              f"milestones must be strictly increasing; got {milestones}"),
-            (all(n >= 1 for n in sizes), f"eval_ensemble_sizes must be >= 1; got {sizes}"),
-            (self.cpu_devices is None or self.cpu_devices >= 1,
-             f"cpu_devices must be >= 1; got {self.cpu_devices}"),
             (self.tpu is None or self.strategy == "tpu",
              f"tpu is only used with strategy 'tpu'; got strategy {self.strategy!r}"),
         ]
         for ok, message in checks:
             if not ok:
                 raise ValueError(message)
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+#: `field: (test of its value, what it must be)`, checked on every field that is not None.
+FIELD_CHECKS = {
+    "epochs": (lambda v: _is_int(v) and v >= 1, ">= 1 (an integer)"),
+    "batch_size": (lambda v: _is_int(v) and v >= 1, ">= 1 (an integer)"),
+    "lr": (lambda v: _is_number(v) and v > 0, "> 0"),
+    "warmup_epochs": (lambda v: _is_int(v) and v >= 0, ">= 0 (an integer)"),
+    "gamma": (lambda v: _is_number(v) and 0 < v <= 1, "in (0, 1]"),
+    "momentum": (lambda v: _is_number(v) and 0 <= v < 1, "in [0, 1)"),
+    "weight_decay": (lambda v: _is_number(v) and v >= 0, ">= 0"),
+    "label_smoothing": (lambda v: _is_number(v) and 0 <= v < 1, "in [0, 1)"),
+    "kl_weight": (lambda v: _is_number(v) and v >= 0, ">= 0"),
+    "train_subset": (lambda v: _is_int(v) and v >= 1, ">= 1 (an integer)"),
+    "eval_subset": (lambda v: _is_int(v) and v >= 1, ">= 1 (an integer)"),
+    "cpu_devices": (lambda v: _is_int(v) and v >= 1, ">= 1 (an integer)"),
+    "eval_ensemble_sizes": (lambda v: all(_is_int(n) and n >= 1 for n in v),
+                            "integers >= 1"),
+    "milestones": (lambda v: all(_is_int(m) for m in v), "integers"),
+    "schedule": (lambda v: v in SCHEDULES, f"one of {SCHEDULES}"),
+    "mixed_precision": (lambda v: v in PRECISIONS, f"one of {PRECISIONS}"),
+    "strategy": (lambda v: v in STRATEGIES, f"one of {STRATEGIES}"),
+}
+
+
+def _check_fields(config: TrainConfig) -> None:
+    """Each field that is set, on its own: a `ValueError` naming the field and its value."""
+    for field, (ok, expected) in FIELD_CHECKS.items():
+        value = getattr(config, field)
+        if value is not None and not ok(value):
+            shown = list(value) if isinstance(value, tuple) else value
+            raise ValueError(f"{field} must be {expected}; got {shown!r}")
 
 
 def scaled_milestones(recipe: Recipe, epochs: int) -> tuple[int, ...]:

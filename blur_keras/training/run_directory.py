@@ -32,37 +32,36 @@ def _differences(recorded: dict, current: dict) -> list[str]:
 
 
 def check_writable(model_dir: str) -> None:
-    """Creates `model_dir` and checks that files can be written there.
+    """Checks, writing nothing, that `model_dir` is or can become a writable directory.
 
     Raises:
-        ValueError: it is a file, or it cannot be created or written.
+        ValueError: it is a file, or it (or, when it does not exist yet, its
+            nearest existing ancestor) is not a writable directory.
     """
     if os.path.exists(model_dir) and not os.path.isdir(model_dir):
         raise ValueError(f"--model_dir {model_dir} is a file; expected a directory.")
-    probe = os.path.join(model_dir, ".write_test")
-    try:
-        os.makedirs(model_dir, exist_ok=True)
-        with open(probe, "w") as f:
-            f.write("ok")
-        os.remove(probe)
-    except OSError as error:
-        raise ValueError(f"Cannot write to --model_dir {model_dir}: {error.strerror or error}."
-                         ) from None
+    existing = os.path.abspath(model_dir)
+    while not os.path.exists(existing):
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        raise ValueError(f"Cannot write to --model_dir {model_dir}: {existing} is a file.")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ValueError(f"Cannot write to --model_dir {model_dir}: {existing} is not writable.")
 
 
-def prepare(config, chief: bool = True) -> dict | None:
-    """Claims `config.model_dir` for `config`, before any compute.
+def check(config) -> dict | None:
+    """Whether `config.model_dir` can hold `config`'s run; reads only, writes nothing.
 
-    A new or empty directory is claimed (its `run.json` records the
-    configuration). A directory of the same configuration resumes; if that
-    run has finished, its `result.json` is returned and nothing is trained.
-    A directory of another configuration, or one holding files of no
-    blur_keras run, is refused with a message naming what differs, unless
-    `config.overwrite`, which deletes the old run's outputs first.
+    A new or empty directory can. A directory of the same configuration
+    resumes; if that run has finished, its `result.json` is returned (nothing
+    to train). A directory of another configuration, or one holding files of
+    no blur_keras run, is refused with a message naming what differs, unless
+    `config.overwrite` (then `claim` deletes the old run's outputs). Every
+    worker checks, so that all refuse together: a worker left waiting for a
+    refused chief would wait for ever in its first collective.
 
     Args:
         config: the resolved `TrainConfig`.
-        chief: whether this process writes (other workers only check).
 
     Returns:
         The finished run's result, or None when training should go ahead.
@@ -71,21 +70,14 @@ def prepare(config, chief: bool = True) -> dict | None:
         ValueError: the directory belongs to another run, or is not writable.
     """
     model_dir = config.model_dir
-    if chief:
-        check_writable(model_dir)
+    check_writable(model_dir)
+    if config.overwrite:
+        return None
     run_path = os.path.join(model_dir, RUN_FILE)
-    current = identity(config)
-    if config.overwrite and chief:
-        for name in RUN_OUTPUTS:
-            path = os.path.join(model_dir, name)
-            if os.path.isdir(path):
-                shutil.rmtree(path)
-            elif os.path.exists(path):
-                os.remove(path)
     if os.path.isfile(run_path):
         with open(run_path) as f:
             recorded = json.load(f)
-        differences = _differences(recorded, current)
+        differences = _differences(recorded, identity(config))
         if differences:
             raise ValueError(
                 f"--model_dir {model_dir} holds another run ({'; '.join(differences)}). "
@@ -97,19 +89,42 @@ def prepare(config, chief: bool = True) -> dict | None:
             if result.get("status") == "finished":
                 return result
         return None
-    # Every worker checks (read-only), so that all refuse together: a worker left waiting for a
-    # refused chief would wait for ever in its first collective.
     leftovers = sorted(name for name in os.listdir(model_dir) if not name.startswith(".")) \
         if os.path.isdir(model_dir) else []
-    if leftovers and not config.overwrite:
+    if leftovers:
         raise ValueError(
             f"--model_dir {model_dir} is not empty and holds no blur_keras run record "
             f"({RUN_FILE}): {', '.join(leftovers[:5])}{' ...' if len(leftovers) > 5 else ''}. "
             f"Use an empty or new directory, or pass --overwrite to delete a previous run's "
             f"outputs there.")
-    if not chief:
-        return None
-    with open(run_path + ".tmp", "w") as f:
-        json.dump(current, f, indent=2)
-    os.replace(run_path + ".tmp", run_path)
     return None
+
+
+def claim(config) -> None:
+    """Makes `config.model_dir` the directory of `config`'s run, once every check has passed.
+
+    Creates the directory, deletes a previous run's outputs with
+    `config.overwrite`, and records the configuration in `run.json` (kept as
+    it is when it records this run already). Only the chief calls this.
+
+    Raises:
+        ValueError: the directory cannot be created or written.
+    """
+    model_dir = config.model_dir
+    run_path = os.path.join(model_dir, RUN_FILE)
+    try:
+        os.makedirs(model_dir, exist_ok=True)
+        if config.overwrite:
+            for name in RUN_OUTPUTS:
+                path = os.path.join(model_dir, name)
+                if os.path.isdir(path):
+                    shutil.rmtree(path)
+                elif os.path.exists(path):
+                    os.remove(path)
+        if not os.path.isfile(run_path):
+            with open(run_path + ".tmp", "w") as f:
+                json.dump(identity(config), f, indent=2)
+            os.replace(run_path + ".tmp", run_path)
+    except OSError as error:
+        raise ValueError(f"Cannot write to --model_dir {model_dir}: {error.strerror or error}."
+                         ) from None

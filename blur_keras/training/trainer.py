@@ -14,6 +14,7 @@ import keras
 import tensorflow as tf
 
 from blur_keras import data, evaluation, protocol
+from blur_keras.json_output import write_json
 from blur_keras.metrics import ExpectedCalibrationError, NegativeLogLikelihood
 from blur_keras.training import run_directory
 from blur_keras.training.callbacks import (
@@ -146,7 +147,9 @@ def versions() -> dict[str, str]:
 def train(config: TrainConfig, report=None) -> dict:
     """Trains a registry model with the reference recipe; writes every output to `model_dir`.
 
-    The run directory belongs to one configuration (`run.json`): the same
+    Nothing is written into `model_dir` before every check (configuration,
+    directory, strategy, data) has passed. The run directory then belongs to
+    one configuration (`run.json`): the same
     configuration resumes from the newest verified backup (a finished run is
     returned as it is), another one is refused unless `config.overwrite`.
     Data order and augmentation are a function of (seed, epoch), so a killed
@@ -171,26 +174,32 @@ def train(config: TrainConfig, report=None) -> dict:
 
     Raises:
         ValueError: a bad configuration or run directory, before any compute.
+        FileNotFoundError: the data cannot be found; like a `ValueError`, before
+            anything is written into `model_dir`.
         TrainingDiverged: the loss became NaN or infinite.
     """
     report = report or (lambda message: print(message, flush=True))
     config = config.resolved()
     chief = is_chief()
-    finished = run_directory.prepare(config, chief)
-    if finished is not None:
+    finished = run_directory.check(config)      # reads only: nothing is written before
+    if finished is not None:                    # every check has passed
         report(f"{config.model_dir} holds this run, finished: nothing to train.")
         return finished
     if config.cpu_devices:
         configure_cpu_devices(config.cpu_devices)
     # The strategy comes first: multi-worker collectives must be configured before any op.
     strategy = make_strategy(config.strategy, config.tpu)
-    keras.utils.set_random_seed(config.seed)
-    if config.deterministic:
-        tf.config.experimental.enable_op_determinism()
     replicas = strategy.num_replicas_in_sync
     if config.batch_size % replicas:
         raise ValueError(f"batch_size {config.batch_size} is not divisible by the "
                          f"{replicas} replicas of the '{config.strategy}' strategy.")
+    for split in ("train", "test"):             # the data exist (FileNotFoundError otherwise)
+        data.source_dataset(config.dataset, split, config.data_dir, config.download)
+    if chief:
+        run_directory.claim(config)
+    keras.utils.set_random_seed(config.seed)
+    if config.deterministic:
+        tf.config.experimental.enable_op_determinism()
     keras.config.set_dtype_policy(
         "float32" if config.mixed_precision == "none" else config.mixed_precision)
     try:
@@ -290,6 +299,5 @@ def _train(config: TrainConfig, strategy, chief: bool, report) -> dict:
 def _write_result(config: TrainConfig, result: dict) -> None:
     """Writes `result.json` atomically."""
     path = os.path.join(config.model_dir, run_directory.RESULT_FILE)
-    with open(path + ".tmp", "w") as f:
-        json.dump(result, f, indent=2)
+    write_json(path + ".tmp", result)
     os.replace(path + ".tmp", path)

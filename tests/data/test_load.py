@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pytest
 import tensorflow_datasets as tfds
@@ -101,6 +103,26 @@ def test_bad_arguments(kwargs, message):
             "download": False, **kwargs}
     with pytest.raises(ValueError, match=message):
         load(**args)
+
+
+@pytest.mark.parametrize("subset", [-5, 0, 2.5, True])
+def test_load_and_load_arrays_refuse_the_same_subsets(subset):
+    from blur_keras.data import load_arrays
+    message = f"subset must be a positive integer; received {subset!r}"
+    with pytest.raises(ValueError, match=re.escape(message)):
+        load("fashion_mnist", "test", batch_size=8, training=False, subset=subset)
+    with pytest.raises(ValueError, match=re.escape(message)):     # not the whole split
+        load_arrays("fashion_mnist", "test", subset=subset)
+
+
+def test_a_data_dir_without_the_data_is_an_error_not_another_copy(tmp_path, monkeypatch):
+    from blur_keras.data import IDX_DATASETS, load_arrays
+    monkeypatch.delenv("BLUR_KERAS_DATA_DIR", raising=False)
+    with pytest.raises(FileNotFoundError) as error:
+        load_arrays("fashion_mnist", "test", data_dir=str(tmp_path), subset=8)
+    message = str(error.value)
+    assert f"data_dir {tmp_path} holds no fashion_mnist test IDX files" in message
+    assert IDX_DATASETS["fashion_mnist"][1] not in message       # nowhere else looked in
 
 
 def test_specs_hold_reference_normalisation():

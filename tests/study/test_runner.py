@@ -79,8 +79,8 @@ def test_a_foreign_run_directory_is_refused_before_any_compute(tmp_path):
     plan = tiny_plan(presets=False)
     other = dict(TINY_RECIPE, model_args={"width": 8})
     from blur_keras.training import TrainConfig
-    from blur_keras.training.run_directory import prepare
-    prepare(TrainConfig(model="resnet_mcdo_18", model_dir=str(tmp_path / "resnet_mcdo_18.s1"),
+    from blur_keras.training.run_directory import claim
+    claim(TrainConfig(model="resnet_mcdo_18", model_dir=str(tmp_path / "resnet_mcdo_18.s1"),
                         seed=1, **other).resolved())
     state = runner.run_state(plan.get("resnet_mcdo_18.s1"), str(tmp_path))
     assert state.status == "foreign" and "model_args {'width': 8} -> {'width': 4}" in state.detail
@@ -96,14 +96,14 @@ def test_a_foreign_run_directory_is_refused_before_any_compute(tmp_path):
 def test_a_run_started_by_hand_with_the_training_cli_is_the_studys(tmp_path):
     """The lead starts main runs with `python -m blur_keras.training` flags: same identity."""
     from blur_keras.training import TrainConfig
-    from blur_keras.training.run_directory import prepare
+    from blur_keras.training.run_directory import claim
     plan = study_plan()
     for name in ("resnet_mcdo_smoothing_18.s2", "resnet_dnn_18.s1"):
         run = plan.get(name)
         model = run.model
         # What `--model=M --dataset=fashion_mnist --model_args='{"width": 16}' --epochs=4
         # --milestones=2,3 --seed=S --eval_ensemble_sizes=1` builds.
-        prepare(TrainConfig(model=model, dataset="fashion_mnist", model_dir=str(tmp_path / name),
+        claim(TrainConfig(model=model, dataset="fashion_mnist", model_dir=str(tmp_path / name),
                             model_args=json.loads('{"width": 16}'), epochs=4, milestones=(2, 3),
                             seed=run.seed, eval_ensemble_sizes=(1,), verbose=2).resolved())
         assert runner.run_state(run, str(tmp_path)).status == "in progress"

@@ -1,5 +1,6 @@
 import json
 import os
+import re
 import signal
 import subprocess
 import time
@@ -31,6 +32,10 @@ def test_short_run_lowers_loss_and_writes_every_output(tmp_path):
     assert "status     finished: 12 steps" in result.stdout
     assert "test N=1   nll" in result.stdout
     assert "cuda" not in result.stderr.lower() and "oneDNN" not in result.stderr
+    # No log lines below WARNING (absl's I... lines, e.g. predict_proba's note of the outputs).
+    assert not re.search(r"^I\d{4} ", result.stdout + result.stderr, re.MULTILINE)
+    # result.json is JSON for every parser: a metric that does not exist is null, not NaN.
+    json.loads((tmp_path / "result.json").read_text(), parse_constant=refuse_non_json)
     assert set(report["test"]) == {"1"}          # deterministic model: N = 1 only
     assert {"nll", "accuracy", "ece"} <= set(report["test"]["1"])
     assert report["config"]["lr"] == 0.1 and report["config"]["weight_decay"] == 5e-4
@@ -45,6 +50,10 @@ def test_short_run_lowers_loss_and_writes_every_output(tmp_path):
             for value in event.summary.value}
     assert {"epoch_loss", "epoch_learning_rate", "epoch_nll", "epoch_ece", "epoch_accuracy",
             "reliability_diagram"} <= tags, tags
+
+
+def refuse_non_json(constant):
+    raise ValueError(f"{constant} is not JSON")
 
 
 def kill_after_backup(model_dir, args, epoch):
@@ -119,6 +128,9 @@ def test_same_seed_gives_same_weights(tmp_path):
     (["--model=resnet_dnn_18", '--model_args={"width": 0}'], "width must be a positive"),
     (["--model=resnet_dnn_18", "--dataset=svhn"], "Unknown dataset"),
     (["--model=resnet_dnn_18", "--lr=-0.1"], "lr must be > 0"),
+    # Checked under its own name, before the KL weight is derived from it.
+    (["--model=resnet_bnn_18", "--train_subset=-5"], "train_subset must be >= 1"),
+    (["--model=resnet_dnn_18", "--eval_subset=0"], "eval_subset must be >= 1"),
     (["--model=resnet_dnn_18", "--batch_size=33", "--cpu_devices=2", "--strategy=mirrored"],
      "not divisible by the 2 replicas"),
     (["--model=resnet_dnn_18", "--strategy=multi_worker"], "TF_CONFIG"),
@@ -129,6 +141,41 @@ def test_bad_flags_exit_with_a_clear_error(args, message, tmp_path):
     assert message in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "run" / "backup").exists()        # refused before any step
+
+
+def test_a_run_refused_for_its_data_writes_nothing(tmp_path):
+    run_dir = tmp_path / "run"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    # An existing --data_dir without the data is an error, not a fall-back to another copy.
+    result = run_train(run_dir, "--model=resnet_dnn_18", f"--data_dir={empty}", timeout=300)
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert f"data_dir {empty} holds no fashion_mnist train IDX files" in result.stderr
+    assert not run_dir.exists()                       # nothing written: no run.json
+    missing = run_train(run_dir, "--model=resnet_dnn_18", f"--data_dir={tmp_path / 'gone'}",
+                        timeout=300)
+    assert missing.returncode == 2 and "does not exist" in missing.stderr
+    # Nor for a batch the replicas cannot share, found once the strategy exists.
+    odd = run_train(run_dir, "--model=resnet_dnn_18", "--batch_size=33", "--cpu_devices=2",
+                    "--strategy=mirrored", timeout=300)
+    assert odd.returncode == 2 and "not divisible" in odd.stderr
+    assert not run_dir.exists()
+    # An existing empty directory stays empty (and free for any configuration).
+    run_dir.mkdir()
+    result = run_train(run_dir, "--model=resnet_dnn_smoothing_18", '--model_args={"width": 4}',
+                       "--epochs=1", "--eval_ensemble_sizes=1", f"--data_dir={empty}",
+                       timeout=300)
+    assert result.returncode == 2 and os.listdir(run_dir) == []
+
+
+def test_options_are_checked_under_their_own_names_before_derived_ones(tmp_path):
+    for field, value in (("train_subset", -5), ("train_subset", 0), ("kl_weight", -1.0),
+                         ("epochs", 0), ("eval_subset", 2.5)):
+        with pytest.raises(ValueError, match=f"^{field} must be ") as error:
+            TrainConfig("resnet_bnn_18", "cifar10", str(tmp_path), **{field: value}).resolved()
+        assert repr(value) in str(error.value)
+    assert TrainConfig("resnet_bnn_18", "cifar10", str(tmp_path),
+                       train_subset=200).resolved().kl_weight == pytest.approx(1 / 200)
 
 
 def test_unusable_model_dirs_are_refused_before_any_compute(tmp_path):
