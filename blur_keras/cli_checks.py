@@ -7,6 +7,7 @@ expanded (a shell leaves `--flag=~/x` alone).
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Iterable, Sequence
 
@@ -55,8 +56,30 @@ def existing_dir(flag: str, path: str | None) -> str | None:
     return expanded
 
 
-def model_and_weights(model: str, weights: str | None) -> tuple[str, str | None]:
-    """`--model` (a `.keras` file, a zoo preset or a registry name) and `--weights`, `~` expanded."""
+def json_object(flag: str, text: str | None) -> dict | None:
+    """A JSON-object flag, e.g. `--model_args='{"width": 16}'`, as a dict (None passes)."""
+    if text is None:
+        return None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"--{flag} is not valid JSON ({error.msg} at character "
+                         f"{error.pos}): {text!r}.") from None
+    if not isinstance(value, dict):
+        raise ValueError(f"--{flag} must be a JSON object of builder arguments; got {text!r}.")
+    return value
+
+
+def model_and_weights(model: str, weights: str | None, model_args: dict | None = None
+                      ) -> tuple[str, str | None]:
+    """`--model` (a `.keras` file, a zoo preset or a registry name) and `--weights`, `~` expanded.
+
+    `model_args` (`--model_args`, the builder arguments the weights were
+    trained with) are for registry names and must be arguments of its builder.
+    """
+    if model_args and (model.endswith(".keras") or "." in model):
+        raise ValueError("--model_args is for registry names (with --weights); a .keras file "
+                         "or a zoo preset holds its architecture.")
     if model.endswith(".keras"):
         return existing_file("model", model), existing_file("weights", weights)
     if "." in model and os.sep not in model:
@@ -68,8 +91,26 @@ def model_and_weights(model: str, weights: str | None) -> tuple[str, str | None]
             raise ValueError("--weights is for registry names; a zoo preset holds its weights.")
         return model, None
     from blur_keras.models import parse
+    from blur_keras.protocol import check_model_args
     parse(model)
+    check_model_args(model, model_args or {})
     return model, existing_file("weights", weights)
+
+
+def define_model_flags() -> None:
+    """Defines `--model`, `--weights` and `--model_args`, shared by the programs that load a model.
+
+    They belong to the calling program: its `--help` lists them with its own flags.
+    """
+    from absl import flags
+    flags.disclaim_key_flags()    # the DEFINEs below count as the caller's, not this module's
+    flags.DEFINE_string("model", None, "(required) A zoo preset name, a registry name (with "
+                        "--weights) or a .keras file.")
+    flags.DEFINE_string("weights", None, "A .weights.h5 file for a registry --model.")
+    flags.DEFINE_string("model_args", None, "JSON object of the builder arguments the --weights "
+                        "were trained with, for a registry --model, e.g. '{\"width\": 16}' (a "
+                        "training run's result.json records them under config.model_args).")
+    flags.mark_flag_as_required("model")
 
 
 def output_dir(flag: str, path: str, filenames: Iterable[str]) -> str:
@@ -98,8 +139,12 @@ def output_dir(flag: str, path: str, filenames: Iterable[str]) -> str:
 
 
 def define_prediction_flags() -> None:
-    """Defines `--outputs` and `--ece_binning`, shared by the programs that score predictions."""
+    """Defines `--outputs` and `--ece_binning`, shared by the programs that score predictions.
+
+    They belong to the calling program: its `--help` lists them with its own flags.
+    """
     from absl import flags
+    flags.disclaim_key_flags()    # the DEFINEs below count as the caller's, not this module's
     flags.DEFINE_enum("outputs", "auto", ["auto", "logits", "probabilities"],
                       "What the model outputs; auto: probabilities when its last layer applies a "
                       "softmax (or its first outputs are probability rows), else logits.")

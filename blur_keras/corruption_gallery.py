@@ -1,4 +1,4 @@
-"""`python -m blur_keras.corruption_gallery`: one image under every corruption and severity.
+r"""`python -m blur_keras.corruption_gallery`: one image under every corruption and severity.
 
 Example (the README's image):
     python -m blur_keras.corruption_gallery --dataset=fashion_mnist --index=0 \
@@ -10,7 +10,9 @@ from __future__ import annotations
 import sys
 
 import numpy as np
-from absl import app, flags
+from absl import flags
+
+from blur_keras.startup import quiet_tensorflow_start, run_program
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("dataset", "fashion_mnist", "fashion_mnist or mnist (IDX test split).")
@@ -39,6 +41,7 @@ def gallery_grid(image: np.ndarray, seed: int = 0) -> tuple[np.ndarray, tuple[st
 
 def main(argv) -> None:
     del argv
+    quiet_tensorflow_start()
     from blur_keras import corruptions, plots
     from blur_keras.data import load_idx_arrays
     try:
@@ -57,4 +60,4 @@ def main(argv) -> None:
 
 
 if __name__ == "__main__":
-    app.run(main)
+    run_program(main)

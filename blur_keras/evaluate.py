@@ -1,4 +1,4 @@
-"""`python -m blur_keras.evaluate`: metrics of a model at several ensemble sizes.
+r"""`python -m blur_keras.evaluate`: metrics of a model at several ensemble sizes.
 
 Examples:
     python -m blur_keras.evaluate --model=resnet_mcdo_smoothing_18 \
@@ -12,14 +12,13 @@ from __future__ import annotations
 import os
 import sys
 
-from absl import app, flags
+from absl import flags
 
-from blur_keras.cli_checks import define_prediction_flags
+from blur_keras.cli_checks import define_model_flags, define_prediction_flags
+from blur_keras.startup import run_program
 
 FLAGS = flags.FLAGS
-flags.DEFINE_string("model", None, "(required) A zoo preset name, a registry name (with --weights) or a "
-                    ".keras file.")
-flags.DEFINE_string("weights", None, "A .weights.h5 file for a registry --model.")
+define_model_flags()
 flags.DEFINE_string("dataset", "fashion_mnist", "Dataset name (see blur_keras.data.DATASETS).")
 flags.DEFINE_enum("split", "test", ["train", "test"], "Split to evaluate.")
 flags.DEFINE_string("data_dir", None, "tfds data_dir / directory of IDX files (must exist).")
@@ -30,7 +29,6 @@ flags.DEFINE_list("ensemble_sizes", None,
 flags.DEFINE_integer("subset", None, "Evaluate only the first N examples.")
 flags.DEFINE_string("output_dir", "eval_output", "Where results.csv/json and plots go.")
 define_prediction_flags()
-flags.mark_flag_as_required("model")
 
 
 def _checked_arguments() -> dict:
@@ -38,10 +36,12 @@ def _checked_arguments() -> dict:
     from blur_keras import cli_checks, evaluation
     from blur_keras.data import get_spec
     get_spec(FLAGS.dataset)
-    model, weights = cli_checks.model_and_weights(FLAGS.model, FLAGS.weights)
+    model_args = cli_checks.json_object("model_args", FLAGS.model_args)
+    model, weights = cli_checks.model_and_weights(FLAGS.model, FLAGS.weights, model_args)
     return {
         "model": model,
         "weights": weights,
+        "model_args": model_args,
         "data_dir": cli_checks.existing_dir("data_dir", FLAGS.data_dir),
         "batch_size": cli_checks.positive_int("batch_size", FLAGS.batch_size),
         "subset": cli_checks.positive_int("subset", FLAGS.subset, allow_none=True),
@@ -59,7 +59,8 @@ def main(argv) -> None:
     from blur_keras import data, evaluation, predict
     try:
         args = _checked_arguments()
-        model = evaluation.load_model(args["model"], args["weights"], FLAGS.dataset)
+        model = evaluation.load_model(args["model"], args["weights"], FLAGS.dataset,
+                                      args["model_args"])
         dataset = data.load(FLAGS.dataset, FLAGS.split, batch_size=args["batch_size"],
                             training=False, data_dir=args["data_dir"], subset=args["subset"],
                             download=FLAGS.download)
@@ -79,6 +80,7 @@ def main(argv) -> None:
     config = {flag: FLAGS[flag].value for flag in
               ("model", "weights", "dataset", "split", "batch_size", "subset", "ensemble_sizes",
                "ece_binning")}
+    config["model_args"] = args["model_args"]
     config["outputs"] = outputs
     paths = evaluation.write_outputs(results, probs, labels, args["output_dir"], config,
                                      os.path.basename(FLAGS.model))
@@ -86,4 +88,4 @@ def main(argv) -> None:
 
 
 if __name__ == "__main__":
-    app.run(main)
+    run_program(main)

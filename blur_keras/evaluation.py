@@ -5,12 +5,15 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
+import warnings
 from typing import Iterable, Sequence
 
 import numpy as np
 import keras
 
 from blur_keras import metrics, plots
+from blur_keras.json_output import write_json
 from blur_keras.layers import monte_carlo_layers
 from blur_keras.predict import predict_proba
 
@@ -57,12 +60,38 @@ def load_model(model: str, weights: str | None, dataset: str,
                          "(an untrained model would be evaluated).")
     if not os.path.isfile(weights):
         raise ValueError(f"Weights file not found: {weights}")
-    try:
-        built.load_weights(weights)
-    except Exception as error:
-        raise ValueError(f"The weights in {weights} do not fit {model} for {dataset} "
-                         f"({spec.num_classes} classes, input {spec.image_shape}): {error}") from None
+    built_as = f"{model}{' ' + json.dumps(model_args) if model_args else ''}"
+    advice = ("Build it with the builder arguments the weights were trained with (model_args; "
+              "--model_args on the command line; a training run's result.json records them "
+              "under config.model_args).")
+    with warnings.catch_warnings(record=True) as caught:   # Keras warns per layer it skips
+        warnings.simplefilter("always")
+        try:
+            built.load_weights(weights)
+        except Exception as error:    # shapes that do not fit raise several types
+            raise ValueError(f"The weights in {weights} do not fit {built_as} for {dataset} "
+                             f"({spec.num_classes} classes, input {spec.image_shape}): "
+                             f"{_first_mismatch(error)}. {advice}") from None
+    skipped = [w for w in caught if "Skipping" in str(w.message)
+               or "freshly-initialized" in str(w.message)]
+    if skipped:
+        raise ValueError(f"The weights in {weights} fit {built_as} for {dataset} only in part "
+                         f"({len(skipped)} parts of the model would keep their initial values). "
+                         f"{advice}")
     return built
+
+
+def _first_mismatch(error: Exception) -> str:
+    """The first layer whose weights do not fit, in one line, from Keras' long message."""
+    text = str(error)
+    layer = re.search(r"for object <\w+ name=([^,>]+)", text)
+    shapes = re.search(r"variable\.shape=(\([^)]*\)), Received: value\.shape=(\([^)]*\))", text)
+    if shapes:
+        where = f"layer {layer.group(1)}: " if layer else ""
+        return (f"{where}the model has a weight of shape {shapes.group(1)}, the file "
+                f"{shapes.group(2)}")
+    first = " ".join(text.split("\n\n")[0].split())
+    return first[:300] + ("..." if len(first) > 300 else "")
 
 
 def is_stochastic(model: keras.Model) -> bool:
@@ -155,9 +184,8 @@ def write_outputs(results, probs, labels, output_dir: str, config: dict, title: 
         writer.writerow(["ensemble_size"] + keys)
         for n, values in results.items():
             writer.writerow([n] + [values[k] for k in keys])
-    with open(paths["results.json"], "w") as f:
-        json.dump({"config": config, "results": {str(n): v for n, v in results.items()}},
-                  f, indent=2)
+    write_json(paths["results.json"],
+               {"config": config, "results": {str(n): v for n, v in results.items()}})
     largest = max(results)
     plots.reliability_diagram(probs[largest], labels, title=f"{title}, N={largest}",
                               path=paths["reliability.png"])

@@ -39,3 +39,32 @@ def quiet_tensorflow_start() -> None:
         finally:
             os.dup2(saved, 2)
             os.close(saved)
+
+
+def run_program(main) -> None:
+    """`absl.app.run(main)` with the exit codes every blur_keras program documents.
+
+    `--help`, `--helpshort` and `--helpfull` print the program's docstring
+    and flags to stdout and exit 0 (absl itself exits 1). A flag that does
+    not parse (an unknown flag, a bad value, a missing required flag) is bad
+    input: one `error:` line and exit status 2 (absl: a `FATAL` line and 1).
+    Log lines below WARNING (Python `logging`, e.g. `predict_proba`'s note of
+    the outputs it assumed, and absl's) stay out of the output, which the
+    programs print themselves; `--verbosity=0` shows them.
+    """
+    from absl import app, flags, logging
+
+    def parse(argv):
+        try:
+            argv = flags.FLAGS(argv)
+        except flags.Error as error:
+            message = " ".join(str(error).split()).rstrip(".")
+            print(f"error: {message} (--help lists the flags).", file=sys.stderr)
+            sys.exit(2)
+        except SystemExit as done:      # a help flag has printed the help
+            sys.exit(0 if done.code == 1 else done.code)
+        if not flags.FLAGS["verbosity"].present:
+            logging.set_verbosity(logging.WARNING)
+        return argv
+
+    app.run(main, flags_parser=parse)

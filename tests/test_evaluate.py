@@ -129,6 +129,45 @@ def test_cli_scores_a_softmax_model_on_its_probabilities(tmp_path):
     assert saved["results"]["1"]["nll"] == pytest.approx(metrics.nll(probs, labels), rel=1e-5)
 
 
+@pytest.mark.real_data
+def test_cli_writes_json_that_every_parser_reads(tmp_path):
+    model_path = tmp_path / "uniform.keras"          # probabilities 1/10: no confident example
+    keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(),
+                      keras.layers.Dense(10, kernel_initializer="zeros")]).save(model_path)
+    result = run_cli(f"--model={model_path}", "--subset=16", f"--output_dir={tmp_path}")
+    assert result.returncode == 0, result.stderr[-3000:]
+
+    def refuse(constant):
+        raise ValueError(f"{constant} is not JSON")
+    saved = json.loads((tmp_path / "results.json").read_text(), parse_constant=refuse)
+    assert saved["results"]["1"]["acc90"] is None and saved["results"]["1"]["freq90"] == 0
+
+
+@pytest.mark.real_data
+def test_cli_evaluates_a_registry_name_with_the_builder_arguments_of_its_weights(tmp_path):
+    weights = tmp_path / "w16.weights.h5"
+    keras.utils.set_random_seed(0)
+    models.get("resnet_dnn_18", width=16, input_shape=(28, 28, 1),
+               num_classes=10).save_weights(weights)
+    common = ["--model=resnet_dnn_18", f"--weights={weights}", "--subset=16",
+              f"--output_dir={tmp_path / 'out'}"]
+    right = run_cli(*common, '--model_args={"width": 16}')
+    assert right.returncode == 0, right.stderr[-3000:]
+    saved = json.load(open(tmp_path / "out" / "results.json"))
+    assert saved["config"]["model_args"] == {"width": 16}
+    # Without them (width 64): one line, naming the layer, the shapes and the remedy.
+    wrong = run_cli(*common)
+    assert wrong.returncode == 2
+    assert wrong.stderr.count("\n") == 1 and wrong.stderr.startswith("error: "), wrong.stderr
+    assert "layer stem_conv: the model has a weight of shape (3, 3, 1, 64), the file " \
+           "(3, 3, 1, 16)" in wrong.stderr and "--model_args" in wrong.stderr
+    for args, message in ((['--model_args={"widht": 16}'], "are not arguments of"),
+                          (["--model_args=[16]"], "--model_args must be a JSON object"),
+                          (["--model_args={width}"], "--model_args is not valid JSON")):
+        bad = run_cli(*common, *args)
+        assert bad.returncode == 2 and message in bad.stderr, bad.stderr[-2000:]
+
+
 def test_cli_incompatible_weights_and_unknown_dataset(tmp_path):
     weights = tmp_path / "vgg.weights.h5"
     models.get("alexnet_dnn", input_shape=(28, 28, 1), num_classes=10).save_weights(weights)

@@ -85,6 +85,7 @@ def test_published_cifar100_c_scored_against_alexnet(tmp_path):
     (["--subset=0"], "--subset must be a positive integer; got 0."),
     (["--batch_size=0"], "--batch_size must be a positive integer; got 0."),
     (["--output_dir=A_FILE"], "is a file, not a directory"),
+    (['--model_args={"width": 16}'], "--model_args is for registry names"),
 ])
 def test_bad_arguments_fail_before_any_compute(fashion_model, args, message, tmp_path):
     (tmp_path / "bad.json").write_text("{not json")
@@ -115,8 +116,32 @@ def test_published_data_errors_and_no_published_baseline_for_generated_data(fash
 
 
 @pytest.mark.real_data
+def test_registry_name_with_the_builder_arguments_of_its_weights(tmp_path):
+    weights = tmp_path / "w8.weights.h5"
+    keras.utils.set_random_seed(0)
+    import blur_keras.models as models
+    models.get("resnet_dnn_18", width=8, input_shape=(28, 28, 1),
+               num_classes=10).save_weights(weights)
+    common = ["--model=resnet_dnn_18", f"--weights={weights}", "--subset=8",
+              "--corruptions=fog", "--severities=1", f"--output_dir={tmp_path / 'out'}"]
+    right = run_module("blur_keras.robustness", *common, '--model_args={"width": 8}')
+    assert right.returncode == 0, right.stderr[-3000:]
+    saved = json.load(open(tmp_path / "out" / "corruptions.json"))
+    assert saved["config"]["model_args"] == {"width": 8}
+    wrong = run_module("blur_keras.robustness", *common)
+    assert wrong.returncode == 2 and wrong.stderr.count("\n") == 1, wrong.stderr[-3000:]
+    assert "layer stem_conv" in wrong.stderr and "--model_args" in wrong.stderr
+
+
+@pytest.mark.real_data
 def test_gallery_script(tmp_path):
     out = tmp_path / "gallery.png"
-    result = run_module("blur_keras.corruption_gallery", "--index=3", f"--output={out}")
+    environment = {key: value for key, value in os.environ.items()
+                   if key != "TF_CPP_MIN_LOG_LEVEL"}      # as a user starts it
+    result = subprocess.run([sys.executable, "-m", "blur_keras.corruption_gallery", "--index=3",
+                             f"--output={out}"], capture_output=True, text=True, timeout=600,
+                            env=environment)
     assert result.returncode == 0, result.stderr[-3000:]
+    # TensorFlow's start-up logs are kept out, as in every other program.
+    assert result.stderr == "", result.stderr[-3000:]
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and out.stat().st_size > 50_000

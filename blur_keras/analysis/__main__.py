@@ -1,4 +1,4 @@
-"""`python -m blur_keras.analysis`: one mechanism analysis of a model, as a figure and a JSON.
+r"""`python -m blur_keras.analysis`: one mechanism analysis of a model, as a figure and a JSON.
 
 Examples:
     # Model and data uncertainty per block, 10 MC executions on 128 Fashion-MNIST test images:
@@ -18,7 +18,9 @@ from __future__ import annotations
 import os
 import sys
 
-from absl import app, flags
+from absl import flags
+
+from blur_keras.startup import run_program
 
 FLAGS = flags.FLAGS
 flags.DEFINE_list("model", None, ".keras files (give --model or --preset); several: each "
@@ -148,4 +150,4 @@ def main(argv) -> None:
 
 
 if __name__ == "__main__":
-    app.run(main)
+    run_program(main)

@@ -5,7 +5,6 @@ The API behind `python -m blur_keras.analysis`.
 
 from __future__ import annotations
 
-import json
 import os
 from typing import Sequence
 
@@ -19,6 +18,7 @@ from blur_keras.analysis.hessian import (
 from blur_keras.analysis.landscape import NORMALIZATIONS, loss_landscape
 from blur_keras.analysis.taps import check_layer_names, feature_maps, tapped_layer_names
 from blur_keras.analysis.variance import feature_map_variance
+from blur_keras.json_output import write_json
 
 #: variance and fourier use test images; hessian, spectrum and landscape the training split.
 ANALYSES = ("variance", "fourier", "hessian", "spectrum", "landscape")
@@ -214,6 +214,5 @@ def run_analysis(model: keras.Model, analysis: str, output_dir: str,
                                      path=paths["figure"])
     config = {"model": label, "analysis": analysis, "dataset": dataset, "seed": seed,
               "augment": augment, **options}
-    with open(paths["json"], "w") as f:
-        json.dump({"config": config, "result": result}, f, indent=2)
+    write_json(paths["json"], {"config": config, "result": result})
     return {"result": result, "paths": paths}

@@ -19,10 +19,11 @@ from __future__ import annotations
 import sys
 import time
 
-from absl import app, flags, logging
+from absl import flags, logging
 
 from blur_keras.demo.zoo_demo import (DEFAULT_CORRUPTION_SUBSET, DEFAULT_CORRUPTIONS,
                                       DEFAULT_PRESETS, DEFAULT_SEVERITY)
+from blur_keras.startup import run_program
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("output_dir", "demo_output", "Where the figures and results.json go.")
@@ -97,4 +98,4 @@ def main(argv) -> None:
 
 
 if __name__ == "__main__":
-    app.run(main)
+    run_program(main)

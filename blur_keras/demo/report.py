@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import os
 
@@ -10,6 +9,7 @@ import numpy as np
 
 from blur_keras import data, plots
 from blur_keras.demo.zoo_demo import CLEAN, card_test_subset
+from blur_keras.json_output import write_json
 from blur_keras.zoo.publishing import FIRST_IMAGES
 
 #: Metrics of the table and the card check, with their column labels and scale.
@@ -115,8 +115,7 @@ def write_outputs(demo: dict, output_dir: str, least_certain: int = 12) -> dict[
     """
     os.makedirs(output_dir, exist_ok=True)
     paths = {"results": os.path.join(output_dir, "results.json")}
-    with open(paths["results"], "w") as f:
-        json.dump(results_json(demo), f, indent=2)
+    write_json(paths["results"], results_json(demo))
     spec = data.get_spec(demo["dataset"])
     sizes = demo["sizes"]
     corruptions = [c for c in next(iter(demo["presets"].values()))["results"] if c != CLEAN]

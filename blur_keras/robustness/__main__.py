@@ -1,4 +1,4 @@
-"""`python -m blur_keras.robustness`: corruption and perturbation robustness of a model.
+r"""`python -m blur_keras.robustness`: corruption and perturbation robustness of a model.
 
 Examples:
     # Fashion-MNIST test images corrupted on the fly (15 corruptions x 5 severities):
@@ -15,18 +15,16 @@ Examples:
 from __future__ import annotations
 
 import functools
-import json
 import os
 import sys
 
-from absl import app, flags
+from absl import flags
 
-from blur_keras.cli_checks import define_prediction_flags
+from blur_keras.cli_checks import define_model_flags, define_prediction_flags
+from blur_keras.startup import run_program
 
 FLAGS = flags.FLAGS
-flags.DEFINE_string("model", None, "(required) A zoo preset name, a registry name (with --weights) or a "
-                    ".keras file.")
-flags.DEFINE_string("weights", None, "A .weights.h5 file for a registry --model.")
+define_model_flags()
 flags.DEFINE_string("dataset", "fashion_mnist", "The clean dataset (see blur_keras.data.DATASETS).")
 flags.DEFINE_enum("source", "generated", ["generated", "published"],
                   "generated: corrupt the clean test split with blur_keras.corruptions; "
@@ -51,7 +49,6 @@ flags.DEFINE_integer("frames", 10, "Frames per generated perturbation sequence."
 flags.DEFINE_string("cifar10_p_dir", None, "Unpacked CIFAR-10-P directory.")
 flags.DEFINE_string("output_dir", "robustness_output", "Where tables and plots go.")
 define_prediction_flags()
-flags.mark_flag_as_required("model")
 
 
 def _corruption_names() -> list[str]:
@@ -108,7 +105,7 @@ def _baseline(severities: list[int], subset: int | None):
         raise ValueError(f"--baseline={FLAGS.baseline} is neither auto, none, a registered "
                          f"baseline {sorted(robustness.BASELINES)} nor an existing JSON file.")
     robustness.check_comparable(baseline, FLAGS.dataset, FLAGS.source, severities,
-                                generated=generated)
+                                generated=generated, command_line=True)
     print(f"Baseline: {baseline.name} ({baseline.model}; {baseline.data()}).")
     return baseline
 
@@ -131,11 +128,13 @@ def _checked_arguments() -> dict:
         "num_samples": cli_checks.positive_int("num_samples", FLAGS.num_samples),
         "subset": cli_checks.positive_int("subset", FLAGS.subset, allow_none=True),
         "batch_size": cli_checks.positive_int("batch_size", FLAGS.batch_size),
-        "model_and_weights": cli_checks.model_and_weights(FLAGS.model, FLAGS.weights),
+        "model_args": cli_checks.json_object("model_args", FLAGS.model_args),
         "data_dir": cli_checks.existing_dir("data_dir", FLAGS.data_dir),
         "corrupted_dir": cli_checks.existing_dir("corrupted_dir", FLAGS.corrupted_dir),
         "cifar10_p_dir": cli_checks.existing_dir("cifar10_p_dir", FLAGS.cifar10_p_dir),
     }
+    args["model_and_weights"] = cli_checks.model_and_weights(FLAGS.model, FLAGS.weights,
+                                                             args["model_args"])
     if not args["names"] and not args["perturbations"]:
         raise ValueError("Nothing to do: --corruptions=none and no --perturbations.")
     if args["perturbations"] and not FLAGS.cifar10_p_dir and FLAGS.frames < 2:
@@ -207,14 +206,17 @@ def main(argv) -> None:
     from blur_keras.startup import quiet_tensorflow_start
     quiet_tensorflow_start()
     from blur_keras import evaluation, robustness
+    from blur_keras.json_output import write_json
     try:
         args = _checked_arguments()
-        model = evaluation.load_model(*args["model_and_weights"], FLAGS.dataset)
+        model = evaluation.load_model(*args["model_and_weights"], FLAGS.dataset,
+                                      args["model_args"])
         clean, published = _datasets(args)
         outputs = _outputs(model, args, clean, published)
         config = {flag: FLAGS[flag].value for flag in
                   ("model", "weights", "dataset", "source", "num_samples", "subset", "seed",
                    "baseline", "perturbations", "frames", "ece_binning")}
+        config["model_args"] = args["model_args"]
         config["outputs"] = outputs
         os.makedirs(args["output_dir"], exist_ok=True)
         if args["names"]:
@@ -236,8 +238,7 @@ def main(argv) -> None:
         if args["perturbations"]:
             consistency = _consistency(model, args, clean, outputs)
             path = os.path.join(args["output_dir"], "consistency.json")
-            with open(path, "w") as f:
-                json.dump({"config": config, "consistency": consistency}, f, indent=2)
+            write_json(path, {"config": config, "consistency": consistency})
             print(f"Wrote {path}")
     except (ValueError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
@@ -245,4 +246,4 @@ def main(argv) -> None:
 
 
 if __name__ == "__main__":
-    app.run(main)
+    run_program(main)

@@ -16,6 +16,7 @@ from blur_keras.predict import predict_proba
 from blur_keras.robustness.baselines import Baseline, check_comparable, get_baseline
 from blur_keras.robustness.consistency import normalize_images
 from blur_keras.robustness.scores import relative_corruption_scores, severity_sums
+from blur_keras.json_output import write_json
 
 #: `(corruption, severity) -> batches of (model inputs, labels)`, e.g. a published set.
 CorruptedBatches = Callable[[str, int], Iterable]
@@ -188,10 +189,9 @@ def write_corruption_outputs(result: dict, output_dir: str, config: dict, title:
         for corruption, by_severity in table.items():
             for severity, row in by_severity.items():
                 writer.writerow([corruption, severity] + [row[k] for k in keys])
-    with open(paths["json"], "w") as f:
-        json.dump({"config": config, "scores": result["scores"],
-                   "table": {c: {str(s): row for s, row in rows.items()}
-                             for c, rows in table.items()}}, f, indent=2)
+    write_json(paths["json"], {"config": config, "scores": result["scores"],
+                               "table": {c: {str(s): row for s, row in rows.items()}
+                                         for c, rows in table.items()}})
     for metric in ("accuracy", "nll", "ece"):
         paths[f"heatmap_{metric}"] = os.path.join(output_dir, f"heatmap_{metric}.png")
         plots.corruption_heatmap(table, metric, title=title, path=paths[f"heatmap_{metric}"])

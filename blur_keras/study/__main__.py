@@ -18,8 +18,9 @@ from __future__ import annotations
 import os
 import sys
 
-from absl import app, flags
+from absl import flags
 
+from blur_keras.startup import run_program
 from blur_keras.study.results import RESULTS_DIR
 
 FLAGS = flags.FLAGS
@@ -119,4 +120,4 @@ def main(argv) -> None:
 
 
 if __name__ == "__main__":
-    app.run(main)
+    run_program(main)

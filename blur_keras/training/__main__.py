@@ -1,4 +1,4 @@
-"""`python -m blur_keras.training`: the paper's training recipe on one CPU or many accelerators.
+r"""`python -m blur_keras.training`: the paper's training recipe on one CPU or many accelerators.
 
 Examples:
     python -m blur_keras.training --model=resnet_mcdo_smoothing_18 --dataset=cifar100 \
@@ -15,10 +15,11 @@ BLUR_KERAS_TF_LOGS=1.
 
 from __future__ import annotations
 
-import json
 import sys
 
-from absl import app, flags
+from absl import flags
+
+from blur_keras.startup import run_program
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("model", None, "(required) Registry name, e.g. resnet_mcdo_smoothing_18.")
@@ -66,25 +67,11 @@ def _integers(name: str, values):
     return None if values is None else tuple(int_list(name, values))
 
 
-def _model_args():
-    if FLAGS.model_args is None:
-        return None
-    try:
-        value = json.loads(FLAGS.model_args)
-    except json.JSONDecodeError as error:
-        raise ValueError(f"--model_args is not valid JSON ({error.msg} at character "
-                         f"{error.pos}): {FLAGS.model_args!r}.") from None
-    if not isinstance(value, dict):
-        raise ValueError(f"--model_args must be a JSON object of builder arguments; "
-                         f"got {FLAGS.model_args!r}.")
-    return value
-
-
 def summary(result: dict) -> str:
     """The end of a run in a few readable lines."""
     lines = [f"status     {result['status']}: {result['steps']} steps"
              + (f", {result['images_per_second']:.0f} img/s this session"
-                if "images_per_second" in result else "")]
+                if result.get("images_per_second") is not None else "")]
     for n, values in result.get("test", {}).items():
         lines.append(f"test N={n:<3} " + "  ".join(
             f"{key} {values[key]:.4f}" for key in ("nll", "accuracy", "ece", "brier")
@@ -98,11 +85,12 @@ def main(argv) -> None:
         sys.exit(2)
     from blur_keras.startup import quiet_tensorflow_start
     quiet_tensorflow_start()
+    from blur_keras.cli_checks import json_object
     from blur_keras.training import TrainConfig, TrainingDiverged, train
     try:
         config = TrainConfig(
             model=FLAGS.model, dataset=FLAGS.dataset, model_dir=FLAGS.model_dir,
-            model_args=_model_args(), overwrite=FLAGS.overwrite,
+            model_args=json_object("model_args", FLAGS.model_args), overwrite=FLAGS.overwrite,
             epochs=FLAGS.epochs, batch_size=FLAGS.batch_size, lr=FLAGS.lr,
             schedule=FLAGS.schedule, warmup_epochs=FLAGS.warmup_epochs,
             milestones=_integers("milestones", FLAGS.milestones),
@@ -125,4 +113,4 @@ def main(argv) -> None:
 
 
 if __name__ == "__main__":
-    app.run(main)
+    run_program(main)

@@ -7,7 +7,7 @@ Examples:
     python -m blur_keras.zoo publish --run_dir=runs/my_run --name=resnet_mcdo_18.mine
     python -m blur_keras.zoo build --runs_dir=~/blur_keras_runs   # rebuilds the shipped zoo
 
-Exit codes: 0 done, 1 a preset failed its check, 2 a bad command or flag.
+Exit codes: 0 done, 1 a preset failed its check, 2 a bad command, flag or preset name.
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ from __future__ import annotations
 import json
 import sys
 
-from absl import app, flags
+from absl import flags
+
+from blur_keras.startup import run_program
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("run_dir", None, "publish: the finished training run.")
@@ -71,10 +73,12 @@ def main(argv) -> None:
             built = zoo.build(FLAGS.runs_dir, only=FLAGS.only)
             print(f"built {len(built)} preset(s): {', '.join(built)}")
     except zoo.PresetError as error:
-        _fail(str(error), code=1 if command in ("verify", "show") else 2)
+        from blur_keras.zoo.files import UnknownPresetError
+        failed_check = command in ("verify", "show") and not isinstance(error, UnknownPresetError)
+        _fail(str(error), code=1 if failed_check else 2)
     except (ValueError, FileNotFoundError) as error:
         _fail(str(error))
 
 
 if __name__ == "__main__":
-    app.run(main)
+    run_program(main)

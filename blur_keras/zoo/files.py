@@ -25,6 +25,10 @@ class PresetError(ValueError):
     """A preset is unknown, incomplete or does not match its recorded hashes."""
 
 
+class UnknownPresetError(PresetError):
+    """A name that is no preset of the zoo (bad input, not a preset that failed its check)."""
+
+
 def zoo_directory() -> str:
     """The zoo: `$BLUR_KERAS_ZOO_DIR`, else the presets shipped with the package.
 
@@ -34,11 +38,22 @@ def zoo_directory() -> str:
     """
     if os.environ.get(ZOO_DIR_VARIABLE):
         return os.path.expanduser(os.environ[ZOO_DIR_VARIABLE])
+    return shipped_zoo_directory()
+
+
+def shipped_zoo_directory() -> str:
+    """The presets shipped with the package (a checkout's `zoo/` in an editable install)."""
     shipped = resources.files("blur_keras.zoo") / "presets"
     if shipped.is_dir():
         return str(shipped)
     checkout = os.path.join(os.path.dirname(__file__), os.pardir, os.pardir, "zoo")
     return os.path.normpath(checkout)
+
+
+def in_shipped_zoo(directory: str) -> bool:
+    """Whether the preset `directory` lies in the shipped zoo (so that it loads by name)."""
+    parent, shipped = os.path.dirname(os.path.abspath(directory)), shipped_zoo_directory()
+    return os.path.isdir(shipped) and os.path.samefile(parent, shipped)
 
 
 def read_index(zoo_dir: str | None = None) -> dict:

@@ -9,10 +9,11 @@ from typing import Any
 
 import keras
 
+from blur_keras.json_output import strict
 from blur_keras.zoo.cards import write_card_readme
 from blur_keras.zoo.files import (
-    CARD_FILE, CONFIG_FILE, WEIGHTS_FILE, PresetError, check_file, file_record, read_index,
-    verify_directory, zoo_directory)
+    CARD_FILE, CONFIG_FILE, WEIGHTS_FILE, PresetError, UnknownPresetError, check_file,
+    file_record, read_index, verify_directory, zoo_directory)
 from blur_keras.zoo.remote import fetch_weights
 
 
@@ -30,9 +31,9 @@ def write_model_files(model: keras.Model, directory: str) -> dict:
 
 def write_card(directory: str, card: dict, records: dict) -> dict:
     """Writes `metadata.json` (the card, with the model files' `records`) and `README.md`."""
-    card = {**card, "files": records}
+    card = strict({**card, "files": records})     # a metric that does not exist is null
     with open(os.path.join(directory, CARD_FILE), "w") as f:
-        json.dump(card, f, indent=2)
+        json.dump(card, f, indent=2, allow_nan=False)
         f.write("\n")
     if "training" in card:       # a full card (not the draft of `publish`)
         write_card_readme(card, directory)
@@ -76,7 +77,7 @@ def _resolve(name_or_directory: str) -> tuple[str, str, str | None]:
     if name_or_directory not in index:
         import difflib
         close = difflib.get_close_matches(name_or_directory, list(index), n=3, cutoff=0.5)
-        raise PresetError(f"Unknown preset {name_or_directory!r}"
+        raise UnknownPresetError(f"Unknown preset {name_or_directory!r}"
                           f"{'; closest: ' + ', '.join(close) if close else ''}. "
                           f"Presets in {zoo_dir}: {', '.join(sorted(index)) or 'none'}.")
     entry = index[name_or_directory]
