@@ -1,3 +1,4 @@
+import dataclasses
 import json
 import math
 
@@ -217,10 +218,37 @@ def test_evaluate_corruptions_from_a_callable_with_baselines():
                                         baseline="cifar100_c_alexnet", progress=False)
 
 
-def test_generated_corruptions_refuse_the_published_baseline(fashion_subset):
-    with pytest.raises(ValueError, match="published cifar100 data, this run scores generated"):
-        robustness.evaluate_corruptions(small_classifier(), fashion_subset, ["fog"],
+def test_generated_corruptions_refuse_the_published_baseline():
+    images = np.random.default_rng(0).integers(0, 256, (4, 28, 28, 1), dtype=np.uint8)
+    with pytest.raises(ValueError) as error:
+        robustness.evaluate_corruptions(small_classifier(), (images, np.zeros(4, int)), ["fog"],
                                         baseline="cifar100_c_alexnet", progress=False)
+    message = str(error.value)
+    # The arrays' dataset is unknown here: the message names none for them (not the baseline's),
+    # and its advice is in Python, not in command-line flags.
+    assert "published cifar100 data, this run scores generated data:" in message
+    assert "baseline=None" in message and "--" not in message
+
+
+def test_written_baselines_register_by_explicit_path_or_directory(tmp_path, monkeypatch):
+    from blur_keras.robustness import baselines
+    monkeypatch.setattr(baselines, "BASELINES", dict(baselines.BASELINES))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    mine = dataclasses.replace(ALEXNET, name="my_alexnet")
+    path = robustness.write_baseline(mine, "~/baselines/mine/my_alexnet.json")
+    assert path == str(tmp_path / "baselines" / "mine" / "my_alexnet.json")   # where it was told
+    with pytest.raises(ValueError, match="Unknown baseline 'my_alexnet'"):
+        robustness.get_baseline("my_alexnet")                   # written is not registered
+    assert robustness.register_baseline("~/baselines/mine") == [mine]
+    assert robustness.get_baseline("my_alexnet") == mine
+    assert robustness.register_baseline(path) == [mine]         # the same again: fine
+    clash = robustness.write_baseline(dataclasses.replace(mine, model="other"),
+                                      tmp_path / "clash.json")
+    with pytest.raises(ValueError, match="registered already, with other numbers"):
+        robustness.register_baseline(clash)
+    with pytest.raises(ValueError, match="not found"):
+        robustness.register_baseline(tmp_path / "none")
 
 
 def test_probability_models_are_scored_on_their_probabilities(fashion_subset):

@@ -27,6 +27,7 @@ _EXPORTS = {
     "normalize_images": "consistency",
     "read_baseline": "baselines",
     "read_corruption_table": "corruption_evaluation",
+    "register_baseline": "baselines",
     "relative_corruption_scores": "scores",
     "severity_sums": "scores",
     "write_baseline": "baselines",

@@ -7,14 +7,17 @@ generated here. A `Baseline` therefore records its dataset, its source
 (`"published"` files or `"generated"` by `blur_keras.corruptions`), its
 severities and, for generated data, the seed and subset.
 
-Registered baselines are the JSON files of `blur_keras/robustness/baseline_sums/`
-(one per baseline, named after it): `cifar100_c_alexnet` is the paper's
-AlexNet on CIFAR-100-C. To add one, write it with `write_baseline` into that
-directory, e.g. from a baseline model's run:
+Registered baselines are the JSON files shipped in the package's
+`baseline_sums/` (one per baseline, named after it; `cifar100_c_alexnet` is
+the paper's AlexNet on CIFAR-100-C), and those a program registers with
+`register_baseline` (a file, or a directory of them). To add your own, write
+it where you keep it with `write_baseline`, e.g. from a baseline model's run,
+and register that file or directory in each process that scores against it:
 
     b = read_baseline("alexnet_run/corruptions.json")
-    write_baseline(dataclasses.replace(b, name="fashion_mnist_generated_alexnet", model="..."),
-                   "blur_keras/robustness/baseline_sums/fashion_mnist_generated_alexnet.json")
+    path = write_baseline(dataclasses.replace(b, name="fashion_mnist_generated_alexnet",
+                                              model="alexnet_dnn"), "~/baselines/fm.json")
+    register_baseline("~/baselines")      # or the file; then it is found by its name
 
 The JSON format: `{"name", "model", "dataset", "source", "severities", "seed",
 "subset", "description", "sums": {corruption: {"error_percent", "nll", "ece_percent"}}}`.
@@ -159,27 +162,81 @@ def read_baseline(path: str) -> Baseline:
     return _from_json(content, path)
 
 
-def write_baseline(baseline: Baseline, path: str) -> None:
-    """Writes `baseline` as JSON in the registry's format (see the module docstring)."""
+def write_baseline(baseline: Baseline, path: str) -> str:
+    """Writes `baseline` as JSON in the registry's format (see the module docstring).
+
+    Args:
+        baseline: the baseline.
+        path: the file to write (`~` is expanded; missing directories are
+            created). Writing does not register it: see `register_baseline`.
+
+    Returns:
+        The absolute path written.
+    """
+    path = os.path.abspath(os.path.expanduser(path))
     content = {**{f.name: getattr(baseline, f.name) for f in dataclasses.fields(baseline)},
                "severities": list(baseline.severities),
                "sums": {c: dict(zip(_SUM_KEYS, v)) for c, v in baseline.sums.items()}}
+    os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w") as f:
         json.dump(content, f, indent=2)
         f.write("\n")
+    return path
+
+
+def _json_files(directory: str) -> list[str]:
+    return [os.path.join(directory, name) for name in sorted(os.listdir(directory))
+            if name.endswith(".json")]
 
 
 def _registry() -> dict[str, Baseline]:
     baselines = {}
-    for filename in sorted(os.listdir(_DIRECTORY)):
-        if filename.endswith(".json"):
-            baseline = read_baseline(os.path.join(_DIRECTORY, filename))
-            baselines[baseline.name] = baseline
+    for path in _json_files(_DIRECTORY):
+        baseline = read_baseline(path)
+        baselines[baseline.name] = baseline
     return baselines
 
 
-#: Registered baselines by name: the JSON files of `baseline_sums/`.
+#: Registered baselines by name: the package's `baseline_sums/` and those of `register_baseline`.
 BASELINES: dict[str, Baseline] = _registry()
+
+
+def register_baseline(path: str) -> list[Baseline]:
+    """Registers the baseline JSON `path`, or every `*.json` of the directory `path`.
+
+    Registered baselines are found by name (`get_baseline`, `evaluate_corruptions(baseline=name)`)
+    and by `matching_baseline`, for the rest of the process.
+
+    Args:
+        path: a file written by `write_baseline` (or a run's `corruptions.json`:
+            then its name is its path), or a directory of such files; `~` is expanded.
+
+    Returns:
+        The baselines registered.
+
+    Raises:
+        ValueError: the path does not exist, a directory holds no JSON file, a
+            file is not a baseline, or a name is registered already with other
+            numbers.
+    """
+    expanded = os.path.expanduser(path)
+    if os.path.isdir(expanded):
+        paths = _json_files(expanded)
+        if not paths:
+            raise ValueError(f"{path} holds no baseline JSON files (*.json).")
+    elif os.path.isfile(expanded):
+        paths = [expanded]
+    else:
+        raise ValueError(f"Baseline file or directory not found: {path}")
+    found = [read_baseline(p) for p in paths]
+    for baseline in found:
+        known = BASELINES.get(baseline.name)
+        if known is not None and known != baseline:
+            raise ValueError(f"A baseline named {baseline.name!r} is registered already, with "
+                             f"other numbers; rename one of them.")
+    for baseline in found:
+        BASELINES[baseline.name] = baseline
+    return found
 
 
 def get_baseline(name: str) -> Baseline:
@@ -209,27 +266,32 @@ def matching_baseline(dataset: str, source: str, *, seed: int | None = None,
 
 
 def check_comparable(baseline: Baseline, dataset: str | None, source: str | None,
-                     severities=SEVERITIES, *, generated: tuple[int, int | None] | None = None
-                     ) -> None:
+                     severities=SEVERITIES, *, generated: tuple[int, int | None] | None = None,
+                     command_line: bool = False) -> None:
     """Raises a one-line `ValueError` unless `baseline` was measured on data like this run's.
 
     Args:
         baseline: the baseline.
-        dataset: the clean dataset of the run (None: not checked).
+        dataset: the clean dataset of the run (None: not known, not checked).
         source: `"published"` or `"generated"` (None: not checked).
         severities: the severities the run sums over.
         generated: `(seed, subset)` of the run's generated corruptions (subset:
             the first N test images, None for all), checked against a
             baseline measured on generated data (None: not checked).
+        command_line: phrase the advice in `python -m blur_keras.robustness`
+            flags (`--baseline=none`, `--seed`, `--subset`) instead of the
+            Python arguments.
     """
     if (dataset is not None and baseline.dataset != dataset) \
             or (source is not None and baseline.source != source):
+        run = " ".join(part for part in (source, dataset) if part)
+        remedy = ("a registered name, a baseline JSON or a baseline model's corruptions.json) "
+                  "or --baseline=none" if command_line else
+                  "a registered name, or a Baseline from read_baseline) or baseline=None")
         raise ValueError(
             f"baseline {baseline.name} was measured on {baseline.source} {baseline.dataset} data, "
-            f"this run scores {source or baseline.source} {dataset or baseline.dataset} data: "
-            f"relative scores would mix different data. Use a baseline measured on the same "
-            f"data (a registered name, a baseline JSON or a baseline model's corruptions.json) "
-            f"or --baseline=none.")
+            f"this run scores {run} data: relative scores would mix different data. Use a "
+            f"baseline measured on the same data ({remedy}.")
     if tuple(sorted(severities)) != tuple(baseline.severities):
         raise ValueError(f"baseline {baseline.name} sums severities {list(baseline.severities)}, "
                          f"this run evaluates {sorted(severities)}: the sums are not comparable.")
@@ -237,6 +299,8 @@ def check_comparable(baseline: Baseline, dataset: str | None, source: str | None
             and tuple(generated) != (baseline.seed, baseline.subset):
         seed, subset = generated
         run = dataclasses.replace(baseline, seed=seed, subset=subset)
+        remedy = ("Use --seed and --subset as the baseline's." if command_line else
+                  "Corrupt the same images with the same seed as the baseline.")
         raise ValueError(f"baseline {baseline.name} was measured on {baseline.data()}, this run "
                          f"scores {run.data()}: other corrupted images, so the sums are not "
-                         f"comparable. Use --seed and --subset as the baseline's.")
+                         f"comparable. {remedy}")
