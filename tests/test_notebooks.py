@@ -128,6 +128,21 @@ def test_readme_lists_every_notebook_with_its_badge():
         badge_url(name) for name in NOTEBOOKS}
 
 
+def test_train_notebook_keeps_its_run_where_a_disconnect_leaves_it():
+    notebook = read("train_on_gpu_or_tpu")
+    settings = code_cells(notebook)[0].source
+    assert re.search(r"^OUTPUT_DIR = None\b", settings, re.MULTILINE)
+    # On Colab (full mode) the run and the preset go to Google Drive; any mounted path will do.
+    where = [cell.source for cell in code_cells(notebook) if "drive.mount(" in cell.source]
+    assert len(where) == 1 and '"google.colab" in sys.modules' in where[0]
+    assert 'RUN_DIR = os.path.join(OUTPUT_DIR, ' in where[0]
+    assert 'ZOO_DIR = os.path.join(OUTPUT_DIR, ' in where[0]
+    # What survives a disconnect is said where resuming is promised.
+    train = next(cell.source for cell in notebook.cells
+                 if cell.cell_type == "markdown" and cell.source.startswith("## Train"))
+    assert "resumes" in train and "Google Drive" in train and "runtime's own disk" in train
+
+
 @pytest.fixture
 def kernel_name(tmp_path, monkeypatch):
     """A kernel spec that starts this Python (not whatever `python3` a user's Jupyter finds)."""
@@ -160,3 +175,11 @@ def test_notebook_runs_headless_in_small_mode(name, kernel_name, tmp_path, monke
     errors = [output for cell in executed for output in cell.outputs
               if output.output_type == "error"]
     assert errors == []
+    if name == "train_on_gpu_or_tpu":
+        # The card it publishes: how many test images it evaluated, and a load that works for a
+        # preset in a local zoo (its directory, not a by-name load of the shipped zoo).
+        readme = (work / "my_zoo" / "resnet_mcdo_smoothing_18.cifar10_notebook" / "README.md")
+        text = readme.read_text()
+        assert "First 128 test images" in text and "First 1,000" not in text
+        assert 'blur_keras.zoo.load("./my_zoo/resnet_mcdo_smoothing_18.cifar10_notebook", ' \
+               'seed=0)' in text

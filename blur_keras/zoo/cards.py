@@ -5,15 +5,9 @@ from __future__ import annotations
 import json
 import os
 
-from blur_keras.zoo.files import CARD_FILE, README_FILE
+from blur_keras.citation import paper_bibtex
+from blur_keras.zoo.files import CARD_FILE, README_FILE, ZOO_DIR_VARIABLE, in_shipped_zoo
 
-CITATION = """@inproceedings{park2022blurs,
-  title     = {Blurs Behave Like Ensembles: Spatial Smoothings to Improve Accuracy,
-               Uncertainty, and Robustness},
-  author    = {Park, Namuk and Kim, Songkuk},
-  booktitle = {International Conference on Machine Learning (ICML)},
-  year      = {2022}
-}"""
 #: Ensemble sizes shown in the zoo table.
 TABLE_SIZES = ("1", "10")
 
@@ -26,11 +20,28 @@ def _metric_rows(results: dict) -> list[str]:
     return rows
 
 
-def card_readme(card: dict) -> str:
-    """The Markdown README of one preset, generated from its card."""
+def _load_lines(card: dict, directory: str | None) -> list[str]:
+    """How to load the preset: by name in the shipped zoo, else by its directory."""
+    if directory is None or in_shipped_zoo(directory):
+        return [f"model = blur_keras.zoo.load(\"{card['name']}\", seed=0)"]
+    zoo = os.path.dirname(directory) or "."
+    return ["# Not a preset of the shipped zoo: load it by its directory, or by name once",
+            f"# {ZOO_DIR_VARIABLE}={zoo} names its zoo.",
+            f"model = blur_keras.zoo.load({json.dumps(directory)}, seed=0)"]
+
+
+def card_readme(card: dict, directory: str | None = None) -> str:
+    """The Markdown README of one preset, generated from its card.
+
+    Args:
+        card: the preset's card.
+        directory: where the preset is written; one outside the shipped zoo
+            is loaded by its directory in the README's example (None: by name).
+    """
     training = card["training"]
     evaluation = card["evaluation"]
     pre = card["preprocessing"]
+    first_images = evaluation.get("first_images", 1000)
     lines = [
         f"# {card['name']}", "",
         f"`{card['model']}` with builder arguments `{json.dumps(card['model_args'])}` "
@@ -38,7 +49,7 @@ def card_readme(card: dict) -> str:
         f"({card['splits']['train']}), evaluated on {card['splits']['test']}.", "",
         "```python",
         "import blur_keras.zoo",
-        f"model = blur_keras.zoo.load(\"{card['name']}\", seed=0)",
+        *_load_lines(card, directory),
         "```", "",
         "## Input",
         f"- shape {tuple(pre['input_shape'])}, {pre['scaling']}",
@@ -47,7 +58,7 @@ def card_readme(card: dict) -> str:
         "", "## Test metrics",
         f"{evaluation['protocol']}", "",
         *_metric_rows(evaluation["test"]), "",
-        f"First 1,000 test images (what the zoo's test checks"
+        f"First {first_images:,} test images (what the zoo's test checks"
         f"{'; the N = 50 row from its own 50-sample pass' if evaluation.get('first_1000_n50') else ''}):",
         "", *_metric_rows({**evaluation["first_1000"], **evaluation.get("first_1000_n50", {})}), "",
     ]
@@ -77,7 +88,7 @@ def card_readme(card: dict) -> str:
               f"- created {card['date']}; " + ", ".join(f"{k} {v}" for k, v in
                                                        card["versions"].items()),
               f"- license {card['license']}", "",
-              "## Citation", "```bibtex", CITATION, "```", ""]
+              "## Citation", "```bibtex", paper_bibtex(), "```", ""]
     return "\n".join(lines)
 
 
@@ -85,7 +96,7 @@ def write_card_readme(card: dict, directory: str) -> str:
     """Writes `README.md` of a preset directory from its card; returns the path."""
     path = os.path.join(directory, README_FILE)
     with open(path, "w") as f:
-        f.write(card_readme(card))
+        f.write(card_readme(card, directory))
     return path
 
 

@@ -13,6 +13,7 @@ import numpy as np
 import keras
 
 from blur_keras import data, evaluation, robustness
+from blur_keras.citation import paper_reference
 from blur_keras.zoo.cards import write_zoo_readme
 from blur_keras.zoo.files import (
     BUILD_FILE, PRESET_FILES, PresetError, file_record, read_build_spec, read_index, write_index,
@@ -207,7 +208,7 @@ def publish(run_dir: str, name: str, zoo_dir: str | None = None, *, notes=(),
         "versions": result["versions"],
         "date": datetime.date.today().isoformat(),
         "license": LICENSE,
-        "citation": "Park & Kim, Blurs Behave Like Ensembles, ICML 2022 (arXiv 2105.12639)",
+        "citation": paper_reference(),
         "evaluation": {
             "protocol": (f"blur_keras.evaluation.evaluate_ensemble_sizes after "
                          f"keras.utils.set_random_seed({EVALUATION_SEED}), float32, batch "
@@ -215,7 +216,8 @@ def publish(run_dir: str, name: str, zoo_dir: str | None = None, *, notes=(),
                          + (f"; N = 1, 2, 5, 10 from one 10-sample pass; N = {LARGE_SIZE} from a "
                             f"{LARGE_SIZE}-sample pass over the first {first_images} test images"
                             if stochastic else "; deterministic: N = 1")),
-            "stochastic": stochastic, "test": test, "first_1000": first,
+            "stochastic": stochastic, "test": test, "first_images": first_images,
+            "first_1000": first,
             f"first_1000_n{LARGE_SIZE}": large},
         "notes": list(notes),
     }

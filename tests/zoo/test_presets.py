@@ -41,6 +41,26 @@ def test_published_preset_loads_back_with_the_trained_weights(tiny_zoo, zoo_copy
     assert TINY in (zoo_copy / "README.md").read_text()
 
 
+def test_card_readme_says_what_was_evaluated_and_how_this_preset_loads(tiny_zoo, zoo_copy):
+    from blur_keras.zoo import cards
+    from blur_keras.zoo.files import shipped_zoo_directory
+    readme = (tiny_zoo / TINY / "README.md").read_text()
+    # Published with test_subset=64: the "first 1,000" rows are over 64 images.
+    assert "First 64 test images" in readme and "1,000" not in readme
+    # Outside the shipped zoo it loads by its directory (by name only through BLUR_KERAS_ZOO_DIR).
+    assert f'blur_keras.zoo.load("{tiny_zoo / TINY}", seed=0)' in readme
+    assert f'load("{TINY}"' not in readme and f"BLUR_KERAS_ZOO_DIR={tiny_zoo}" in readme
+    card = zoo.card(TINY)
+    shipped = cards.card_readme(card, os.path.join(shipped_zoo_directory(), TINY))
+    assert f'model = blur_keras.zoo.load("{TINY}", seed=0)' in shipped
+    # The card is JSON for every parser: a metric that does not exist is null, not NaN.
+    json.loads((tiny_zoo / TINY / "metadata.json").read_text(), parse_constant=refuse_non_json)
+
+
+def refuse_non_json(constant):
+    raise ValueError(f"{constant} is not JSON")
+
+
 def test_card_numbers_are_reproduced_by_loading_the_preset(zoo_copy):
     from blur_keras.zoo.publishing import evaluate_preset
     card = zoo.card(TINY)
@@ -174,6 +194,9 @@ def test_cli_list_show_verify_and_errors(zoo_copy):
     assert len(broken.stderr.strip().splitlines()) == 1
     bad = run_zoo("frobnicate", **env)
     assert bad.returncode == 2 and "expected a command" in bad.stderr
+    for command in ("show", "verify"):      # a mistyped name is bad input, not a failed check
+        typo = run_zoo(command, TINY + "x", **env)
+        assert typo.returncode == 2 and f"Unknown preset '{TINY}x'" in typo.stderr
     unpublished = run_zoo("publish", "--run_dir=/nonexistent", f"--name={TINY}", **env)
     assert unpublished.returncode == 2 and "no result.json" in unpublished.stderr
 
