@@ -26,6 +26,14 @@ def test_installed_package_finds_the_shipped_zoo_from_another_directory(tmp_path
                     "--no-build-isolation", str(ROOT), "-w", str(wheel_dir)],
                    check=True, capture_output=True, cwd=tmp_path, timeout=300)
     wheel = next(wheel_dir.glob("blur_keras-*.whl"))
+    # The wheel states the lowest Python every dependency installs on, and carries the license.
+    import zipfile
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+        metadata = archive.read(next(n for n in names if n.endswith(".dist-info/METADATA")))
+    assert "Requires-Python: >=3.11" in metadata.decode().splitlines()
+    assert "License-Expression: Apache-2.0" in metadata.decode().splitlines()
+    assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names), names
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target",
                     str(target), str(wheel)], check=True, capture_output=True, timeout=300)
     code = ("import blur_keras, blur_keras.zoo as zoo, json; "
