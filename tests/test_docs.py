@@ -1,0 +1,88 @@
+"""Every Python code block of the documentation runs (offline, on the CPU), or says why not.
+
+The blocks come from `tests/markdown_code.py`: each runs in a fresh namespace
+in a temporary working directory (the files it writes go there), the blocks
+of a `<!-- docs-test: group NAME -->` together, in order; a block marked
+`<!-- docs-test: skip (reason) -->` is reported as skipped with its reason.
+Add a Markdown file to `DOCUMENTS` and its blocks are tested the same way.
+"""
+
+import pathlib
+
+import pytest
+
+from tests.markdown_code import python_blocks, runs
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+#: The Markdown files whose Python blocks are run, relative to the repository.
+DOCUMENTS = ("README.md",)
+
+BLOCKS = [block for document in DOCUMENTS for block in python_blocks(str(ROOT / document))]
+RUNS = runs(BLOCKS)
+
+
+def run_id(blocks) -> str:
+    first = blocks[0]
+    name = pathlib.Path(first.path).relative_to(ROOT)
+    return f"{name}:{first.line}" + (f"[{first.group}]" if first.group else "")
+
+
+def test_every_block_either_runs_or_is_skipped_with_a_reason():
+    assert BLOCKS, "no Python block found"
+    assert sum(len(blocks) for blocks in RUNS) == len(BLOCKS)
+    for block in BLOCKS:
+        assert block.skip is None or block.skip.strip(), block.where
+    # Run blocks are the ones a reader can paste: each starts from its own imports.
+    ran = [block for block in BLOCKS if block.skip is None]
+    assert len(ran) > len(BLOCKS) - len(ran), "most blocks should run"
+
+
+@pytest.mark.tensorflow_only
+@pytest.mark.real_data
+@pytest.mark.parametrize("blocks", RUNS, ids=run_id)
+def test_documented_code_runs(blocks, tmp_path, monkeypatch):
+    if blocks[0].skip is not None:
+        pytest.skip(f"{blocks[0].where}: {blocks[0].skip}")
+    monkeypatch.chdir(tmp_path)                      # the files a block writes go there
+    namespace = {"__name__": "__docs__"}
+    for block in blocks:
+        exec(compile(block.code, block.where, "exec"), namespace)   # noqa: S102
+
+
+def test_markers_group_skip_or_fail_loudly(tmp_path):
+    from tests.markdown_code import MarkerError
+    page = tmp_path / "page.md"
+    page.write_text("""# Page
+```python
+a = 1
+```
+<!-- docs-test: group g -->
+```python
+b = 2
+```
+Text between.
+
+<!-- docs-test: skip (needs the network) -->
+```python
+import nowhere
+```
+```bash
+echo not python
+```
+<!-- docs-test: group g -->
+```py
+assert b == 2
+```
+""")
+    blocks = python_blocks(str(page))
+    assert [(b.line, b.skip, b.group) for b in blocks] == [
+        (2, None, None), (6, None, "g"), (12, "needs the network", None), (19, None, "g")]
+    assert [[b.line for b in unit] for unit in runs(blocks)] == [[2], [6, 19], [12]]
+    for text in ("<!-- docs-test: skip -->\n```python\nx\n```\n",           # no reason
+                 "<!-- docs-test: ignore -->\n```python\nx\n```\n",         # unknown marker
+                 "<!-- docs-test: skip (why) -->\ntext\n```python\nx\n```\n",  # not right above
+                 "<!-- docs-test: group g -->\n```bash\nx\n```\n",         # not Python
+                 "<!-- docs-test: group g -->\n"):                         # marks nothing
+        page.write_text(text)
+        with pytest.raises(MarkerError):
+            python_blocks(str(page))
