@@ -65,7 +65,7 @@ def run_state(run: Run, runs_dir: str) -> RunState:
                                           f"--only={run.preset}")
     from blur_keras.training import TrainConfig
     from blur_keras.training.run_directory import RESULT_FILE as RUN_RESULT
-    from blur_keras.training.run_directory import RUN_FILE, identity
+    from blur_keras.training.run_directory import RUN_FILE, differences, identity
     directory = run_dir(run, runs_dir)
     record = os.path.join(directory, RUN_FILE)
     if not os.path.isfile(record):
@@ -78,11 +78,9 @@ def run_state(run: Run, runs_dir: str) -> RunState:
     with open(record) as f:
         recorded = json.load(f)
     current = identity(TrainConfig(model_dir=directory, **run.train_options()).resolved())
-    differences = [f"{key} {recorded.get(key)!r} -> {current.get(key)!r}"
-                   for key in sorted(set(recorded) | set(current))
-                   if recorded.get(key) != current.get(key)]
-    if differences:
-        return RunState("foreign", f"{directory} holds another run: {'; '.join(differences)}")
+    changed = differences(recorded, current)
+    if changed:
+        return RunState("foreign", f"{directory} holds another run: {'; '.join(changed)}")
     result_path = os.path.join(directory, RUN_RESULT)
     if os.path.isfile(result_path):
         with open(result_path) as f:
