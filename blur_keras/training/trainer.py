@@ -225,7 +225,7 @@ def describe(config: TrainConfig, replicas: int, strategy_name: str) -> str:
     return "\n".join([
         f"model      {config.model}{args} on {config.dataset} "
         f"(seed {config.seed}, {config.mixed_precision if config.mixed_precision != 'none' else 'float32'})",
-        f"data       train {splits['train']}, validation {splits['validation']}, "
+        f"data       training {splits['train']}, validation {splits['validation']}, "
         f"test {splits['test']}" + (" (after training)" if config.validation == "holdout" else ""),
         f"epochs     {config.warmup_epochs} warm-up + {config.epochs} scheduled, "
         f"batch {config.batch_size} over {replicas} replica(s) ({strategy_name})",
