@@ -3,7 +3,9 @@
 Every original layer is cloned through its serialised config in safe mode
 (what loading a `.keras` file does, so a layer that would not load is refused
 here), called once per original call (a shared layer stays shared), and gets
-the original's weights. The original model is left untouched.
+the original's weights. The original model is left untouched. An inserted
+layer computes in the dtype policy of the layer whose output it reads (a
+mixed-precision model stays mixed).
 """
 
 from __future__ import annotations
@@ -15,34 +17,8 @@ from keras import tree
 
 from blur_keras.retrofit.graph import FlatGraph, Node, RetrofitError, Tensor
 
-#: Makes the layer inserted on a tensor, given the layer's name.
-LayerMaker = Callable[[str], keras.layers.Layer]
-
-
-def _clone(operation, used_names: set, scope: tuple):
-    config = keras.saving.serialize_keras_object(operation)
-    config.pop("build_config", None)       # built again by its call in the new graph
-    try:
-        clone = keras.saving.deserialize_keras_object(config, safe_mode=True)
-    except Exception as error:  # noqa: BLE001 (any failure means: cannot be rebuilt)
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
-        raise RetrofitError(
-            f"layer {operation.name!r} ({type(operation).__name__}) cannot be rebuilt from its "
-            f"config in safe mode ({type(error).__name__}: {first_line}); retrofit (and loading "
-            f"the result) needs layers registered with keras.saving.register_keras_serializable "
-            f"and no Lambda layers.") from None
-    if clone.name in used_names:            # a name clash between inlined models
-        clone = _renamed(config, "_".join(scope + (operation.name,)), used_names)
-    used_names.add(clone.name)
-    return clone
-
-
-def _renamed(config: dict, base: str, used_names: set):
-    name, i = base, 1
-    while name in used_names:
-        name, i = f"{base}_{i}", i + 1
-    config["config"] = {**config["config"], "name": name}
-    return keras.saving.deserialize_keras_object(config, safe_mode=True)
+#: Makes the layer inserted on a tensor, given its name and dtype policy (None: the global one).
+LayerMaker = Callable[[str, object], keras.layers.Layer]
 
 
 def unique_name(base: str, used_names: set) -> str:
@@ -52,6 +28,30 @@ def unique_name(base: str, used_names: set) -> str:
         name, i = f"{base}_{i}", i + 1
     used_names.add(name)
     return name
+
+
+def _deserialize(config: dict, name: str):
+    try:
+        return keras.saving.deserialize_keras_object(config, safe_mode=True)
+    except Exception as error:  # noqa: BLE001 (any failure means: cannot be rebuilt)
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        raise RetrofitError(
+            f"layer {name!r} ({config.get('class_name')}) cannot be rebuilt from its config in "
+            f"safe mode ({type(error).__name__}: {first_line}); retrofit (and loading the result) "
+            f"needs layers registered with keras.saving.register_keras_serializable and no "
+            f"Lambda layers.") from None
+
+
+def _clone(operation, used_names: set, scope: tuple):
+    """A fresh copy of `operation` from its config; renamed when inlining made its name clash."""
+    config = keras.saving.serialize_keras_object(operation)
+    config.pop("build_config", None)       # built again by its call in the new graph
+    if operation.name in used_names:
+        name = unique_name("_".join(scope + (operation.name,)), used_names)
+        config["config"] = {**config["config"], "name": name}
+    else:
+        used_names.add(operation.name)
+    return _deserialize(config, operation.name)
 
 
 class Rebuilder:
@@ -95,7 +95,8 @@ class Rebuilder:
         key = (kind, id(tensor))
         if key not in self.inserted:
             name = unique_name(f"{self.target_name(tensor)}_{kind}", self.used_names)
-            layer = maker(name)
+            producer = tensor.producer and self.clones[id(tensor.producer.operation)]
+            layer = maker(name, getattr(producer, "dtype_policy", None))
             self.layers.append(layer)
             self.inserted[key] = layer(value)
         return self.inserted[key]

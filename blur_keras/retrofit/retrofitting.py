@@ -169,8 +169,8 @@ def retrofit(model: keras.Model, smoothing: bool | dict | None = True, *,
     smooth = {}
     if config is not None:
         for site in _chosen_sites(graph, stages):
-            def make(layer_name, fmt=site.data_format):
-                return SpatialSmoothing(**config, data_format=fmt, name=layer_name)
+            def make(layer_name, dtype, fmt=site.data_format):
+                return SpatialSmoothing(**config, data_format=fmt, dtype=dtype, name=layer_name)
             smooth[id(site.tensor)] = (make, site.consumers)
     elif stages is not None:
         raise ValueError("stages chooses where smoothing goes; it needs smoothing on.")
@@ -182,8 +182,8 @@ def retrofit(model: keras.Model, smoothing: bool | dict | None = True, *,
                                 f"dropout after or before.")
         seeds = SeedSequence(mc_dropout_seed)
         for tensor in sites:
-            def make(layer_name, seed=seeds.next()):
-                return MCDropout(mc_dropout, seed=seed, name=layer_name)
+            def make(layer_name, dtype, seed=seeds.next()):
+                return MCDropout(mc_dropout, seed=seed, dtype=dtype, name=layer_name)
             dropout[id(tensor)] = make
     hint = "" if config is None or config["padding"] == "same" else (
         f" Smoothing with padding {config['padding']!r} changes the spatial size of every "

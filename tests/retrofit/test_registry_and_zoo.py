@@ -7,7 +7,8 @@ import blur_keras
 import blur_keras.models as models
 from blur_keras.layers import set_monte_carlo
 from blur_keras.retrofit import RetrofitError, describe, retrofit
-from tests.test_case import deterministic_outputs, random_input, run_model_saving_test, to_numpy
+from tests.test_case import (
+    deterministic_outputs, random_input, run_model_saving_test, run_training_step_test, to_numpy)
 
 #: No Prob, no blur: a retrofit with it must give the original's outputs.
 IDENTITY = {"prob": "identity", "kernel": (1,)}
@@ -19,7 +20,8 @@ def _smoothing(model):
 
 
 @pytest.mark.parametrize("name, width, rate", [
-    ("resnet_dnn_18", 4, 0.3), ("resnet_dnn_50", 4, 0.3), ("vgg_dnn_11", 4, 0.3)])
+    ("resnet_dnn_18", 4, 0.3), ("resnet_dnn_50", 4, 0.3), ("resnext_dnn_50", 16, 0.3),
+    ("wideresnet_dnn_50", 4, 0.3), ("vgg_dnn_11", 4, 0.3)])
 def test_retrofit_rebuilds_the_builders_mcdo_smoothing_variant_exactly(name, width, rate):
     """Reference padding and the protocol's rate: the builder's own smoothing + MC dropout model.
 
@@ -39,7 +41,7 @@ def test_retrofit_rebuilds_the_builders_mcdo_smoothing_variant_exactly(name, wid
     other_seeds = retrofit(plain, {"padding": "reference"}, mc_dropout=rate, mc_dropout_seed=8)
     assert not np.allclose(to_numpy(other_seeds(x)), expected, atol=1e-4)
     kinds = [entry["kind"] for entry in describe(retrofitted)]
-    assert kinds.count("smoothing") == (4 if name.startswith("resnet") else 5)
+    assert kinds.count("smoothing") == (5 if name.startswith("vgg") else 4)
     assert kinds.count("mc_dropout") == len(describe(built)) - kinds.count("smoothing")
 
 
@@ -138,3 +140,8 @@ def test_a_shipped_zoo_preset_is_retrofitted_with_its_trained_weights(tmp_path):
     probs = blur_keras.predict_proba(restored, x, num_samples=4)
     assert probs.shape == (4, 10)
     np.testing.assert_allclose(probs.sum(axis=-1), 1.0, rtol=1e-5)
+
+
+def test_a_retrofitted_model_trains():
+    model = retrofit(models.get("resnet_dnn_18", width=4, num_classes=3), mc_dropout=0.3)
+    run_training_step_test(model, random_input((4, 32, 32, 3)), num_classes=3)

@@ -147,3 +147,35 @@ def test_full_padding_that_would_break_a_flatten_dense_head_is_refused(padding):
     assert "\n" not in message
     assert "'logits'" in message and "use padding 'same'" in message
     retrofit(model)        # size-preserving: fine
+
+
+def test_a_mixed_precision_model_gets_mixed_precision_smoothing_and_dropout():
+    keras.config.set_dtype_policy("mixed_float16")
+    model = keras.Sequential([
+        keras.Input((16, 16, 3)), keras.layers.Conv2D(4, 3, padding="same"),
+        keras.layers.ReLU(), keras.layers.MaxPooling2D(), keras.layers.GlobalAveragePooling2D(),
+        keras.layers.Dense(3, dtype="float32")])
+    keras.config.set_dtype_policy("float32")
+    retrofitted = retrofit(model, mc_dropout=0.1)
+    inserted = [layer for layer in retrofitted.layers if "_smoothing" in layer.name
+                or "_mc_dropout" in layer.name]
+    assert len(inserted) == 3
+    assert {layer.dtype_policy.name for layer in inserted} == {"mixed_float16"}
+    output = retrofitted(random_input((2, 16, 16, 3)))
+    assert keras.backend.standardize_dtype(output.dtype) == "float32"
+
+
+def test_inlined_layers_whose_names_clash_are_renamed_after_their_model():
+    inner = keras.Sequential([keras.Input((16, 16, 4)),
+                              keras.layers.Conv2D(4, 3, padding="same", name="conv"),
+                              keras.layers.MaxPooling2D(name="pool")], name="inner")
+    inputs = keras.Input((16, 16, 3), name="image")
+    x = inner(keras.layers.Conv2D(4, 3, padding="same", name="conv")(inputs))
+    x = keras.layers.GlobalAveragePooling2D(name="gap")(x)
+    model = keras.Model(inputs, keras.layers.Dense(2, name="logits")(x))
+    x = random_input((2, 16, 16, 3))
+    identity = retrofit(model, IDENTITY)
+    np.testing.assert_allclose(to_numpy(identity(x)), to_numpy(model(x)), rtol=1e-6, atol=1e-6)
+    assert [layer.name for layer in identity.layers] == [
+        "image", "conv", "inner_conv", "inner_conv_smoothing", "pool", "pool_smoothing",
+        "gap", "logits"]
