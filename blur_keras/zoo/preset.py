@@ -193,12 +193,9 @@ def build_from_files(directory: str, weights: str | None = None) -> keras.Model:
     Raises:
         PresetError: the config does not build, or the weights do not fit.
     """
-    import blur_keras.layers  # noqa: F401  (registers the layers for deserialisation)
     preset = os.path.basename(os.path.normpath(directory))
     with open(os.path.join(directory, CONFIG_FILE)) as f:
         config = json.load(f)
-    if "blur_keras.bayesian" in json.dumps(config):
-        import blur_keras.bayesian  # noqa: F401
     try:
         model = keras.saving.deserialize_keras_object(config, safe_mode=True)
     except Exception as error:     # a config edited by hand can fail in many ways
