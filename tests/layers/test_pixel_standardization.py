@@ -21,7 +21,8 @@ def test_computes_what_the_data_pipeline_computes_for_uint8_and_float_pixels():
     mean, std = (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)
     pixels = np.random.default_rng(0).integers(0, 256, (3, 4, 4, 3)).astype("uint8")
     # blur_keras.data.transforms: cast to float32, / 255, then (x - mean) / std.
-    expected = ((tf.cast(pixels, tf.float32) / 255.0 - tf.constant(mean)) / tf.constant(std)).numpy()
+    scaled = tf.cast(pixels, tf.float32) / 255.0
+    expected = ((scaled - tf.constant(mean)) / tf.constant(std)).numpy()
     layer = PixelStandardization(mean, std)
     np.testing.assert_array_equal(to_numpy(layer(pixels)), expected)
     np.testing.assert_array_equal(to_numpy(layer(pixels.astype("float32"))), expected)
