@@ -57,8 +57,8 @@ def run_dir(run: Run, runs_dir: str) -> str:
 def run_state(run: Run, runs_dir: str) -> RunState:
     """Where `run` stands, read-only (nothing is created or claimed)."""
     if run.preset:
-        from blur_keras.zoo.files import read_index, zoo_directory
-        if run.preset in read_index():
+        from blur_keras.zoo.files import read_index, zoo_directories, zoo_directory
+        if any(run.preset in read_index(zoo_dir) for zoo_dir in zoo_directories()):
             return RunState("published", f"zoo preset {run.preset}")
         return RunState("missing preset", f"{run.preset} is not in the zoo {zoo_directory()} "
                                           f"yet: python -m blur_keras.zoo build "
@@ -150,10 +150,11 @@ def training_record(run: Run, runs_dir: str) -> dict:
 
 
 def load_model(run: Run, runs_dir: str):
-    """The trained model of `run`: its zoo preset (verified) or its run's `model.keras`."""
+    """The trained model of `run`: its zoo preset (verified; the bare network, as the run's
+    `model.keras`: both take standardised images) or its run's `model.keras`."""
     if run.preset:
         from blur_keras import zoo
-        return zoo.load(run.preset, compile=False)
+        return zoo.load(run.preset, include_preprocessing=False, compile=False)
     import keras
     return keras.saving.load_model(os.path.join(run_dir(run, runs_dir), "model.keras"),
                                    safe_mode=True, compile=False)

@@ -37,13 +37,23 @@ def card_readme(card: dict) -> str:
         f"({card['parameters']:,} parameters), trained on {card['dataset']} "
         f"({card['splits']['train']}), evaluated on {card['splits']['test']}.", "",
         "```python",
-        "import blur_keras.zoo",
+        "import blur_keras, blur_keras.data, blur_keras.zoo",
         f"model = blur_keras.zoo.load(\"{card['name']}\", seed=0)",
+        f"images, labels = blur_keras.data.load_arrays(\"{card['dataset']}\", \"test\")   "
+        f"# uint8 pixels",
+        f"probs = blur_keras.predict_proba(model, images, num_samples=10)",
         "```", "",
         "## Input",
-        f"- shape {tuple(pre['input_shape'])}, {pre['scaling']}",
+        f"The loaded model takes raw pixels: shape {tuple(pre['input_shape'])}, uint8 or float "
+        f"values in [0, 255] (not [0, 1]: the model cannot tell, and its predictions on such "
+        f"images are wrong and confident). Its first layer standardises them as in training:",
+        f"- {pre['scaling']}",
         f"- mean {pre['mean']}, std {pre['std']}",
         f"- labels: {', '.join(pre['labels'])}" if pre.get("labels") else "- labels: 0..n-1",
+        "",
+        "`load(..., include_preprocessing=False)` gives the bare network, which takes "
+        "standardised images (as `blur_keras.data.load` yields them). The metrics below were "
+        "measured on it; the loaded model on the raw images gives the same.",
         "", "## Test metrics",
         f"{evaluation['protocol']}", "",
         *_metric_rows(evaluation["test"]), "",
@@ -129,8 +139,9 @@ LATENCY_FILE = "latency.json"
 ZOO_README_HEAD = """# The blur_keras zoo
 
 Presets trained by this repository on real data, with the command that rebuilt them all:
-`python -m blur_keras.zoo build`. Load one with `blur_keras.zoo.load(name)`; each directory's
-`README.md` is its card. Accuracy and ECE in %, NLL in nats, on the full test split; N is the number
+`python -m blur_keras.zoo build`. Load one with `blur_keras.zoo.load(name)`: it takes raw pixels
+(uint8, or floats in [0, 255]) and standardises them itself. Each directory's `README.md` is its
+card. Accuracy and ECE in %, NLL in nats, on the full test split; N is the number
 of Monte Carlo samples (deterministic presets: N = 1 only). CPU ms/image: `python -m
 benchmarks.zoo_latency` (batch 256, N = 1, float32), on the machine it names.
 
