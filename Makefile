@@ -55,7 +55,8 @@ test-tf: test-data $(STAMP)
 test-jax: test-data $(STAMP)
 	KERAS_BACKEND=jax $(PY) -m pytest -q -rs -p no:cacheprovider -m "not tensorflow_only and not exhaustive" \
 		tests/layers tests/models tests/test_predict.py tests/test_metrics.py tests/test_plots.py \
-		tests/corruptions tests/test_robustness.py tests/analysis
+		tests/corruptions tests/test_robustness.py tests/analysis \
+		tests/retrofit/test_user_models.py tests/retrofit/test_refusals.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

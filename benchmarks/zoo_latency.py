@@ -3,10 +3,10 @@
 Usage:
     python -m benchmarks.zoo_latency [--batch_size=256] [--repeats=5] [--nowrite]
 
-Loads each preset with `blur_keras.zoo.load`, times one compiled float32
-inference call on a batch of real-sized random images (N = 1: one Monte
-Carlo sample), median of `--repeats`, each preset in its own process, and
-prints ms per image. Run it on an otherwise idle machine: the zoo table
+Loads each preset with `blur_keras.zoo.load` (as a user gets it: taking raw
+pixels), times one compiled float32 inference call on a batch of real-sized
+random uint8 images (N = 1: one Monte Carlo sample), median of `--repeats`,
+each preset in its own process, and prints ms per image. Run it on an otherwise idle machine: the zoo table
 names the machine. Writes `zoo/latency.json` and regenerates `zoo/README.md`
 unless `--nowrite`.
 """
@@ -31,7 +31,7 @@ def measure(name: str) -> float:
     from benchmarks.common import time_call
     model = zoo.load(name, seed=0, compile=False)
     shape = tuple(zoo.card(name)["preprocessing"]["input_shape"])
-    x = np.random.default_rng(0).normal(size=(FLAGS.batch_size, *shape)).astype("float32")
+    x = np.random.default_rng(0).integers(0, 256, size=(FLAGS.batch_size, *shape), dtype="uint8")
     return 1000 * time_call(lambda: model.predict_on_batch(x), repeats=FLAGS.repeats) \
         / FLAGS.batch_size
 

@@ -1,11 +1,15 @@
 """blur_keras: spatial smoothing (Park & Kim, ICML 2022) for Keras 3.
 
 `import blur_keras` imports nothing heavy; its submodules (and Keras) load on
-first use. The Bayesian layers import TensorFlow Probability lazily, when
-`blur_keras.bayesian` is first used.
+first use. Yet every layer, model and other object the package registers for
+serialisation is known to Keras from then on (`blur_keras.registration`), so
+`keras.saving.load_model` loads any `.keras` file that uses them. The Bayesian
+layers import TensorFlow Probability lazily, when one is first created.
 """
 
 import importlib
+
+from blur_keras.registration import register_with_keras
 
 __version__ = "0.1.0"
 
@@ -13,6 +17,9 @@ _SUBMODULES = ("layers", "metrics", "models")
 _NAMES = {"Ensemble": "predict", "predict_proba": "predict"}
 
 __all__ = ["Ensemble", "layers", "metrics", "models", "predict_proba", "__version__"]
+
+
+register_with_keras()
 
 
 def __getattr__(name: str):

@@ -29,7 +29,9 @@ def load_model(model: str, weights: str | None, dataset: str,
 
     Args:
         model: a zoo preset name (`blur_keras.zoo.names()`, e.g.
-            `resnet_mcdo_18.fmnist_w16`: verified, seeded with 0 as its card),
+            `resnet_mcdo_18.fmnist_w16`: verified, seeded with 0 as its card;
+            the bare network, which takes standardised images as the
+            programs feed them),
             a registry name (see `blur_keras.models.names()`) or a `.keras` path.
         weights: a `.weights.h5` file for a registry name.
         dataset: the dataset the model was trained on: its protocol (classes,
@@ -46,7 +48,8 @@ def load_model(model: str, weights: str | None, dataset: str,
         from blur_keras import zoo
         if weights:
             raise ValueError("--weights is for registry names; a zoo preset holds its weights.")
-        return zoo.load(model, seed=0, compile=False)      # PresetError is a ValueError
+        # PresetError is a ValueError. The programs feed standardised images: the bare network.
+        return zoo.load(model, include_preprocessing=False, seed=0, compile=False)
     if model.endswith(".keras"):
         if weights:
             raise ValueError("--weights is for registry names; a .keras file holds its weights.")

@@ -1,4 +1,5 @@
-"""Plots of the paper: reliability diagrams and metric-vs-ensemble-size curves."""
+"""Plots of the paper: reliability diagrams and metric-vs-ensemble-size curves, and of training
+runs: learning curves."""
 
 from __future__ import annotations
 
@@ -95,6 +96,57 @@ def ensemble_size_curves(results: Mapping[str, Mapping[int, float]], metric: str
     axis.set_xticks(sizes)
     axis.set_xticklabels([str(n) for n in sizes])
     return _finish_line_plot(fig, axis, "ensemble size (samples)", metric, title, path)
+
+
+_CURVE_PANELS = (("nll", "NLL"), ("accuracy", "accuracy"), ("ece", "ECE"))
+
+
+def learning_curves(curves: Mapping, title: str | None = None, path: str | None = None):
+    """Training against validation NLL, accuracy and ECE per epoch, from a run's `curves.json`.
+
+    The training values are the epoch's streaming means over its training
+    batches (augmented, dropout on); the validation values one forward pass
+    over the validation split after the epoch. A dotted line marks the epoch
+    of the best validation NLL.
+
+    Args:
+        curves: the contents of `curves.json` (`blur_keras.training.curves`):
+            `"epoch"`, `"train_nll"`, `"val_nll"`, ... and `"validation"`.
+        title: figure title.
+        path: optional PNG path to save to.
+
+    Returns:
+        The matplotlib `Figure` (three panels: NLL, accuracy, ECE).
+
+    Example:
+
+    >>> plots.learning_curves(json.load(open("runs/fm/curves.json")), path="curves.png")
+    """
+    missing = [f"{prefix}_{key}" for key, _ in _CURVE_PANELS for prefix in ("train", "val")
+               if f"{prefix}_{key}" not in curves]
+    if "epoch" not in curves or not curves["epoch"] or missing:
+        raise ValueError(f"learning_curves needs a curves.json with at least one epoch of "
+                         f"'epoch', 'train_*' and 'val_*' values; missing: "
+                         f"{missing or ['epoch']}.")
+    validation = {"holdout": "validation (hold-out)", "test": "validation (test split)"}.get(
+        curves.get("validation"), "validation")
+    epochs = curves["epoch"]
+    fig, axes = _figure(1, len(_CURVE_PANELS), (12, 3.5))
+    for axis, (key, label) in zip(axes, _CURVE_PANELS):
+        axis.plot(epochs, curves[f"train_{key}"], marker=".", color=_color(0),
+                  label="training (dropout on, augmented)")
+        axis.plot(epochs, curves[f"val_{key}"], marker=".", color=_color(1), label=validation)
+        if curves.get("best_val_nll_epoch"):
+            axis.axvline(curves["best_val_nll_epoch"], color="#8c8c8c", linestyle=":",
+                         label="best validation NLL")
+        axis.set_xlabel("epoch")
+        axis.set_ylabel(label)
+        axis.grid(alpha=0.3)
+    axes[0].legend(fontsize=8)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return _save(fig, path)
 
 
 def image_grid(grid: np.ndarray, row_labels, column_labels, title: str | None = None,

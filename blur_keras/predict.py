@@ -243,6 +243,44 @@ def _log_probs(outputs: np.ndarray, kind: str) -> np.ndarray:
     return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 
+def expected_input_shape(model: keras.Model) -> tuple | None:
+    """The shape of one input example `model` takes (`None` for a free axis), or None if unknown.
+
+    Functional and Sequential models with one input know it; an `Ensemble`
+    takes its members' shape; other models (subclassed, several inputs) are
+    not checked.
+
+    Example:
+
+    >>> expected_input_shape(blur_keras.zoo.load("resnet_mcdo_18.fmnist_w16"))
+    (28, 28, 1)
+    """
+    if isinstance(model, Ensemble):
+        return model.expected_input_shape
+    try:
+        inputs = model.inputs
+    except (AttributeError, ValueError):
+        return None
+    if not inputs or len(inputs) != 1:
+        return None
+    return tuple(inputs[0].shape[1:])
+
+
+def _check_input(model: keras.Model, expected: tuple | None, batch) -> None:
+    """Refuses a batch whose example shape does not fit `expected`, saying both."""
+    received = tuple(np.shape(batch))
+    if expected is None or (len(received) == len(expected) + 1 and all(
+            want is None or want == got for want, got in zip(expected, received[1:]))):
+        return
+    wanted = "(examples, " + ", ".join("any" if d is None else str(d) for d in expected) + ")"
+    hint = ""
+    if len(received) == len(expected) and received[1:] == tuple(expected[:-1]) \
+            and expected[-1] == 1:
+        hint = " The channel axis is missing: pass x[..., None]."
+    raise ValueError(f"predict_proba: {model.name} takes inputs of shape {wanted}; received "
+                     f"a batch of shape {received}.{hint}")
+
+
 def _batches(x, batch_size: int):
     if hasattr(x, "as_numpy_iterator"):   # a tf.data.Dataset (without importing TensorFlow)
         for batch in x.as_numpy_iterator():
@@ -278,6 +316,10 @@ def predict_proba(model: keras.Model, x, num_samples: int = 1, batch_size: int =
         float32 probabilities `(examples, classes)`; with `return_samples`,
         also `(num_samples, examples, classes)` per-sample probabilities.
 
+    Raises:
+        ValueError: bad arguments, or inputs whose shape does not fit the
+            model's input (`expected_input_shape`), checked before any call.
+
     Example:
 
     >>> model = blur_keras.models.get("resnet_mcdo_smoothing_18")
@@ -293,9 +335,11 @@ def predict_proba(model: keras.Model, x, num_samples: int = 1, batch_size: int =
         raise ValueError(f"max_rows must be a positive integer; received {max_rows!r}.")
     if outputs not in OUTPUTS:
         raise ValueError(f"outputs must be one of {OUTPUTS}; received {outputs!r}.")
+    expected = expected_input_shape(model)
     plan = _plan(model, max_rows)
     means, samples = [], []
     for batch in _batches(x, batch_size):
+        _check_input(model, expected, batch)
         raw = plan.sample_logits(batch, num_samples, method)
         outputs = _resolve_outputs(model, outputs, raw[0])
         log_probs = _log_probs(raw, outputs)
@@ -346,6 +390,12 @@ class Ensemble(keras.Model):
         shapes = {tuple(m.output_shape[1:]) for m in members if hasattr(m, "output_shape")}
         if len(shapes) > 1:
             raise ValueError(f"Ensemble members disagree on the output shape: {sorted(shapes)}.")
+        inputs = {expected_input_shape(m) for m in members} - {None}
+        if len(inputs) > 1:
+            raise ValueError(f"Ensemble members disagree on the input shape: "
+                             f"{sorted(inputs, key=str)}.")
+        #: The members' input shape (one example), None if no member knows it.
+        self.expected_input_shape = inputs.pop() if inputs else None
         self.members = members
         self.from_logits = from_logits
         self._member_logits = [not _final_softmax(m) if from_logits is None else from_logits

@@ -141,3 +141,19 @@ def run_training_step_test(model: keras.Model, x: np.ndarray, num_classes: int) 
     after = [to_numpy(w) for w in model.trainable_weights]
     assert all(np.all(np.isfinite(a)) for a in after)
     assert any(not np.allclose(b, a) for b, a in zip(before, after)), "no weight moved"
+
+
+def run_fresh_python(code: str, timeout: int = 300, **env: str) -> str:
+    """Runs `code` in a new Python process (nothing imported yet) and returns its stdout.
+
+    The process starts in the current directory (the repository root under
+    pytest), so it imports this checkout's `blur_keras`. Fails the test with
+    the process's stderr when it exits non-zero.
+    """
+    import subprocess
+    import sys
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=timeout,
+                            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **env})
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout

@@ -51,3 +51,19 @@ def test_image_grid(tmp_path):
         plots.image_grid(grid, ["a"], [1, 2, 3])
     with pytest.raises(ValueError, match="grid must have shape"):
         plots.image_grid(grid[0], ["a"], [1])
+
+
+def test_learning_curves_plot_training_against_validation(tmp_path):
+    curves = {"validation": "holdout", "epoch": [1, 2, 3], "best_val_nll_epoch": 2,
+              "train_nll": [1.2, .8, .6], "val_nll": [1.0, .7, .75],
+              "train_accuracy": [.6, .7, .8], "val_accuracy": [.65, .72, .71],
+              "train_ece": [.05, .04, .03], "val_ece": [.02, .03, .05]}
+    fig = plots.learning_curves(curves, title="run", path=str(tmp_path / "curves.png"))
+    assert [axis.get_ylabel() for axis in fig.axes] == ["NLL", "accuracy", "ECE"]
+    np.testing.assert_allclose(fig.axes[0].lines[1].get_ydata(), [1.0, .7, .75])
+    np.testing.assert_allclose(fig.axes[2].lines[0].get_ydata(), [.05, .04, .03])
+    assert fig.axes[1].lines[2].get_xdata()[0] == 2                 # the best epoch
+    assert "hold-out" in fig.axes[0].get_legend().get_texts()[1].get_text()
+    assert (tmp_path / "curves.png").stat().st_size > 1000
+    with pytest.raises(ValueError, match="val_ece"):
+        plots.learning_curves({k: v for k, v in curves.items() if k != "val_ece"})

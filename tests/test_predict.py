@@ -216,3 +216,39 @@ def test_ensemble_of_stochastic_members_samples():
     assert not np.allclose(samples[0], samples[1])
     with pytest.raises(ValueError, match="non-empty list"):
         Ensemble([])
+
+
+def _small_resnet():
+    return models.get("resnet_mcdo_smoothing_18", input_shape=(12, 12, 1), num_classes=3,
+                      width=4)
+
+
+@pytest.mark.parametrize("shape,hint", [
+    ((2, 12, 12, 3), ""),                                   # RGB for a grey-scale model
+    ((2, 12, 12), "channel axis is missing"),
+    ((2, 16, 16, 1), ""),                                    # another image size
+])
+@pytest.mark.parametrize("wrap", [False, True], ids=["model", "ensemble"])
+def test_input_of_the_wrong_shape_is_refused_whatever_came_before(shape, hint, wrap):
+    model = _small_resnet()
+    if wrap:
+        model = Ensemble([model, _small_resnet()])
+    assert predict_proba(model, random_input((2, 12, 12, 1)), 2).shape == (2, 3)  # one valid call
+    for _ in range(2):                                       # the same error every time
+        with pytest.raises(ValueError, match=r"takes inputs of shape \(examples, 12, 12, 1\); "
+                                             rf"received a batch of shape \({shape[0]}, .*{hint}"):
+            predict_proba(model, random_input(shape), 2)
+
+
+def test_input_shape_is_checked_for_every_dataset_batch():
+    import tensorflow as tf
+    ds = tf.data.Dataset.from_tensor_slices(random_input((4, 12, 12, 3))).batch(2)
+    with pytest.raises(ValueError, match=r"received a batch of shape \(2, 12, 12, 3\)"):
+        predict_proba(_small_resnet(), ds)
+
+
+def test_ensemble_members_must_agree_on_the_input_shape():
+    other = models.get("resnet_mcdo_smoothing_18", input_shape=(16, 16, 1), num_classes=3,
+                       width=4)
+    with pytest.raises(ValueError, match="disagree on the input shape"):
+        Ensemble([_small_resnet(), other])

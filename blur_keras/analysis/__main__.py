@@ -25,8 +25,10 @@ from blur_keras.startup import run_program
 FLAGS = flags.FLAGS
 flags.DEFINE_list("model", None, ".keras files (give --model or --preset); several: each "
                   "into output_dir/<file name>/ and one figure of all in output_dir.")
-flags.DEFINE_list("preset", None, "Zoo preset names, loaded with blur_keras.zoo.load; several: "
-                  "each into output_dir/<preset>/ and one figure of all in output_dir.")
+flags.DEFINE_list("preset", None, "Zoo preset names, loaded with blur_keras.zoo.load (the bare "
+                  "networks, include_preprocessing=False: the analyses feed standardised "
+                  "images); several: each into output_dir/<preset>/ and one figure of all in "
+                  "output_dir.")
 flags.DEFINE_string("analysis", None,
                     "variance: model/data uncertainty per block; fourier: log amplitude of the "
                     "feature maps; hessian: largest Hessian eigenvalue per mini-batch; spectrum: "
@@ -70,7 +72,8 @@ def _load_models() -> dict:
         except ImportError as error:
             raise ValueError(f"--preset needs blur_keras.zoo, which cannot be imported here "
                              f"({error}); pass .keras files with --model.") from None
-        return {label: zoo.load(label) for label in labels}
+        # The analyses feed standardised images: the bare networks.
+        return {label: zoo.load(label, include_preprocessing=False) for label in labels}
     for path in sources:
         if not path.endswith(".keras"):
             raise ValueError(f"--model takes .keras files; got {path!r}.")

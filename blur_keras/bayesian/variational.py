@@ -34,7 +34,8 @@ class _Variational(MonteCarloLayer, keras.layers.Layer):
 
     def __init__(self, kl_weight: float = 1.0, prior: Callable | None = None,
                  posterior_scale_init: float = 1e-3,
-                 kernel_initializer="he_normal", seed: int | None = None, **kwargs):
+                 kernel_initializer="he_normal", seed: int | None = None,
+                 mc_active: bool = True, **kwargs):
         tfp_distributions()  # one clear error here when TFP or the backend is missing
         super().__init__(**kwargs)
         if isinstance(kl_weight, bool) or not isinstance(kl_weight, (int, float)) \
@@ -48,12 +49,15 @@ class _Variational(MonteCarloLayer, keras.layers.Layer):
             raise ValueError(
                 f"prior must be a callable (shape, dtype) -> tfp distribution, e.g. "
                 f"NormalPrior(); received {prior!r}.")
+        if not isinstance(mc_active, bool):
+            raise ValueError(f"mc_active must be True or False; received {mc_active!r}.")
         self.kl_weight = float(kl_weight)
         self.prior = prior if prior is not None else NormalPrior()
         self.posterior_scale_init = float(posterior_scale_init)
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
+        self.mc_active = mc_active
 
     def _add_kernel_posterior(self, shape):
         self.kernel_loc = self.add_weight(
@@ -124,7 +128,8 @@ class _Variational(MonteCarloLayer, keras.layers.Layer):
             prior=keras.saving.serialize_keras_object(self.prior),
             posterior_scale_init=self.posterior_scale_init,
             kernel_initializer=keras.initializers.serialize(self.kernel_initializer),
-            seed=self.seed)
+            seed=self.seed,
+            mc_active=self.mc_active)
         return config
 
     @classmethod
@@ -233,6 +238,9 @@ _DOC = """{title}
         posterior_scale_init: initial posterior standard deviation, in (0, 10).
         kernel_initializer: initializer of the posterior mean.
         seed: optional integer seed of the layer's random generator.
+        mc_active: sample at inference (default); `False` (what
+            `set_monte_carlo(model, False)` sets, saved with the model) uses
+            the posterior mean.
         **kwargs: base `keras.layers.Layer` arguments.
 
     Returns:

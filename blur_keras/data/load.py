@@ -11,9 +11,8 @@ import tensorflow as tf
 
 from blur_keras.data.idx_datasets import load_idx_arrays
 from blur_keras.data.specs import get_spec
+from blur_keras.data.splits import split_range, tfds_split
 from blur_keras.data.transforms import preprocess, resize_center_crop
-
-SPLITS = ("train", "test")
 
 
 def _tfds_dataset(name: str, split: str, data_dir: str | None, download: bool):
@@ -56,7 +55,9 @@ def source_dataset(name: str, split: str, data_dir: str | None = None,
 
     Args:
         name: a dataset of `DATASETS`.
-        split: `"train"` or `"test"`.
+        split: `"train"`, `"test"`, or the train split's `"validation"`
+            hold-out and `"train_minus_validation"` (see `blur_keras.data.splits`;
+            tfds reads them as slices such as `train[50000:60000]`).
         data_dir: tfds data directory / directory of IDX files (`~` is
             expanded); it must exist.
         download: let tfds download the data when nothing is found.
@@ -65,33 +66,33 @@ def source_dataset(name: str, split: str, data_dir: str | None = None,
         A `tf.data.Dataset`.
 
     Raises:
-        ValueError: unknown dataset or split.
+        ValueError: unknown dataset or split (or a hold-out split of a dataset
+            without one).
         FileNotFoundError: `data_dir` does not exist, or nothing was found; the
             message lists every attempt and how to get the data.
     """
     spec = get_spec(name)
-    if split not in SPLITS:
-        raise ValueError(f"Unknown split {split!r}: expected one of {SPLITS}.")
+    source, start, stop = split_range(name, split)   # unknown split -> ValueError
     if data_dir is not None:
         expanded = os.path.expanduser(data_dir)
         if not os.path.isdir(expanded):
             raise FileNotFoundError(f"data_dir {data_dir} does not exist"
                                     + (f" ({expanded})" if expanded != data_dir else "") + ".")
         data_dir = expanded
-    tfds_split = spec.test_split if split == "test" else "train"
+    sliced = tfds_split(name, split)
     attempts = []
-    ds, reason = _tfds_dataset(name, tfds_split, data_dir, download=False)
+    ds, reason = _tfds_dataset(name, sliced, data_dir, download=False)
     if ds is not None:
         return ds
     attempts.append(reason)
     if spec.offline_idx:
         try:
-            images, labels = load_idx_arrays(name, split, data_dir)
-            return tf.data.Dataset.from_tensor_slices((images, labels))
+            images, labels = load_idx_arrays(name, source, data_dir)
+            return tf.data.Dataset.from_tensor_slices((images[start:stop], labels[start:stop]))
         except FileNotFoundError as error:
             attempts.append(str(error).rstrip("."))
     if download:
-        ds, reason = _tfds_dataset(name, tfds_split, data_dir, download=True)
+        ds, reason = _tfds_dataset(name, sliced, data_dir, download=True)
         if ds is not None:
             return ds
         attempts.append(reason)
@@ -130,7 +131,10 @@ def load(name: str, split: str, *, batch_size: int, training: bool,
 
     Args:
         name: `cifar10`, `cifar100`, `imagenet2012`, `fashion_mnist` or `mnist`.
-        split: `"train"` or `"test"` (ImageNet: the validation set).
+        split: `"train"` or `"test"` (ImageNet: the validation set), or the
+            train split's parts `"validation"` (the fixed hold-out, its last
+            images) and `"train_minus_validation"` (the rest); see
+            `blur_keras.data.splits`.
         batch_size: examples per batch (global batch under a strategy).
         training: shuffle and augment.
         data_dir: tfds data directory / directory of IDX files.

@@ -1,12 +1,14 @@
 """The zoo demo: MC dropout presets with and without smoothing on clean and corrupted test images.
 
-Each preset is loaded with `blur_keras.zoo.load(name, seed=0)` and predicts
-its dataset's test split in one 10-sample pass, batch 500, N = 1, 2, 5 and 10
-from the first N samples: the procedure of the cards
-(`blur_keras.zoo.publishing.evaluate_preset`), so the clean numbers equal the
-cards' when the split is the same. Then the same model, its random state
-continuing, predicts a seeded subset of the test images under a few
-generated corruptions (`blur_keras.corruptions`) at one severity.
+Each preset is loaded with `blur_keras.zoo.load(name, seed=0)`, as a user
+loads it (taking raw pixels), and predicts the uint8 images of its dataset's
+test split in one 10-sample pass, batch 500, N = 1, 2, 5 and 10 from the
+first N samples: the procedure of the cards
+(`blur_keras.zoo.publishing.evaluate_preset`, on the bare network and the
+standardised images), so the clean numbers equal the cards' when the split is
+the same. Then the same model, its random state continuing, predicts a seeded
+subset of the test images under a few generated corruptions
+(`blur_keras.corruptions`, uint8 in and out) at one severity.
 """
 
 from __future__ import annotations
@@ -62,11 +64,9 @@ def corruption_indices(pool: int, count: int, seed: int = 0) -> np.ndarray:
 
 
 def corrupted_sets(images: np.ndarray, labels: np.ndarray, names: Sequence[str], severity: int,
-                   normalization, seed: int = 0) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """`{corruption: (model inputs, labels)}`: `images` corrupted with `seed`, then normalised."""
-    from blur_keras.robustness import normalize_images
-    return {name: (normalize_images(corruption_lib.corrupt(images, name, severity, seed=seed),
-                                    normalization), labels)
+                   seed: int = 0) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """`{corruption: (uint8 images, labels)}`: `images` corrupted with `seed`."""
+    return {name: (corruption_lib.corrupt(images, name, severity, seed=seed), labels)
             for name in names}
 
 
@@ -132,14 +132,12 @@ def run_demo(presets: Sequence[str] = DEFAULT_PRESETS,
             raise ValueError(f"{flag} must be a positive integer; received {value!r}.")
     cards = check_presets(presets)
     dataset = next(iter(cards.values()))["dataset"]
-    spec = data.get_spec(dataset)
     images, labels = data.load_arrays(dataset, "test", data_dir=data_dir, subset=test_subset,
                                       download=False)
     chosen = corruption_indices(len(labels), corruption_subset, EVALUATION_SEED)
     corrupted = corrupted_sets(images[chosen], labels[chosen], corruptions, severity,
-                               (spec.mean, spec.std), EVALUATION_SEED)
-    clean = data.load(dataset, "test", batch_size=EVAL_BATCH, training=False, data_dir=data_dir,
-                      subset=test_subset, download=False)
+                               EVALUATION_SEED)
+    clean = _array_batches(images, labels, EVAL_BATCH)
     batches_per_preset = -(-len(labels) // EVAL_BATCH) + len(corrupted) * -(-len(chosen)
                                                                              // EVAL_BATCH)
     bar = keras.utils.Progbar(len(presets) * batches_per_preset, verbose=1 if progress else 0,

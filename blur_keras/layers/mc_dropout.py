@@ -24,6 +24,8 @@ class MCDropout(MonteCarloLayer, keras.layers.Dropout):
         noise_shape: optional 1-D shape of the binary mask, as in
             `keras.layers.Dropout` (e.g. `(None, 1, 1, C)` for channel dropout).
         seed: optional integer seed of the layer's random generator.
+        mc_active: sample at inference (default); `False` is what
+            `set_monte_carlo(model, False)` sets, and it is saved with the model.
         **kwargs: base `keras.layers.Layer` arguments.
 
     Returns:
@@ -38,13 +40,19 @@ class MCDropout(MonteCarloLayer, keras.layers.Dropout):
     True
     """
 
-    def __init__(self, rate: float, noise_shape=None, seed: int | None = None, **kwargs):
+    def __init__(self, rate: float, noise_shape=None, seed: int | None = None,
+                 mc_active: bool = True, **kwargs):
         if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate < 1:
             raise ValueError(f"MCDropout rate must be a number in [0, 1); received {rate!r}.")
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
             raise ValueError(f"MCDropout seed must be an integer or None; received {seed!r}.")
+        if not isinstance(mc_active, bool):
+            raise ValueError(f"MCDropout mc_active must be True or False; received {mc_active!r}.")
         super().__init__(rate=rate, noise_shape=noise_shape, seed=seed, **kwargs)
-        self.mc_active = True
+        self.mc_active = mc_active
 
     def call(self, inputs, training=None):
         return super().call(inputs, training=True if self.mc_active else training)
+
+    def get_config(self):
+        return {**super().get_config(), "mc_active": self.mc_active}

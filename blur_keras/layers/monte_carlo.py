@@ -4,7 +4,9 @@
 sample on every forward pass, training or not. `set_monte_carlo(model,
 False)` (or the `monte_carlo_disabled(model)` context manager) makes a model
 deterministic for evaluation: MC dropout behaves as plain dropout (off at
-inference) and variational layers use their posterior means.
+inference) and variational layers use their posterior means. The switch is
+part of each layer's config (`mc_active`), so a model saved while switched
+off loads switched off.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ class MonteCarloLayer:
 
     Attributes:
         mc_active: sample at inference (the default); `False` for the
-            layer's deterministic inference behaviour.
+            layer's deterministic inference behaviour. Subclasses take it as
+            a constructor argument and write it in `get_config`.
         batch_independent_samples: whether the rows of one batch get
             independent samples. Then N samples of an input can be drawn in
             one call by tiling it N times (see `blur_keras.predict_proba`).
@@ -57,9 +60,12 @@ def set_monte_carlo(model: keras.layers.Layer, active: bool) -> int:
     Returns:
         The number of Monte Carlo layers switched.
 
+    The setting is saved with the model (each layer's `mc_active`): a model
+    saved after `set_monte_carlo(model, False)` loads deterministic.
+
     Example:
 
-    >>> set_monte_carlo(model, False)   # deterministic from now on
+    >>> set_monte_carlo(model, False)   # deterministic from now on, also once saved
     """
     layers = monte_carlo_layers(model)
     for layer in layers:

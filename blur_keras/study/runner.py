@@ -57,15 +57,15 @@ def run_dir(run: Run, runs_dir: str) -> str:
 def run_state(run: Run, runs_dir: str) -> RunState:
     """Where `run` stands, read-only (nothing is created or claimed)."""
     if run.preset:
-        from blur_keras.zoo.files import read_index, zoo_directory
-        if run.preset in read_index():
+        from blur_keras.zoo.files import read_index, zoo_directories, zoo_directory
+        if any(run.preset in read_index(zoo_dir) for zoo_dir in zoo_directories()):
             return RunState("published", f"zoo preset {run.preset}")
         return RunState("missing preset", f"{run.preset} is not in the zoo {zoo_directory()} "
                                           f"yet: python -m blur_keras.zoo build "
                                           f"--only={run.preset}")
     from blur_keras.training import TrainConfig
     from blur_keras.training.run_directory import RESULT_FILE as RUN_RESULT
-    from blur_keras.training.run_directory import RUN_FILE, identity
+    from blur_keras.training.run_directory import RUN_FILE, differences, identity
     directory = run_dir(run, runs_dir)
     record = os.path.join(directory, RUN_FILE)
     if not os.path.isfile(record):
@@ -78,11 +78,9 @@ def run_state(run: Run, runs_dir: str) -> RunState:
     with open(record) as f:
         recorded = json.load(f)
     current = identity(TrainConfig(model_dir=directory, **run.train_options()).resolved())
-    differences = [f"{key} {recorded.get(key)!r} -> {current.get(key)!r}"
-                   for key in sorted(set(recorded) | set(current))
-                   if recorded.get(key) != current.get(key)]
-    if differences:
-        return RunState("foreign", f"{directory} holds another run: {'; '.join(differences)}")
+    changed = differences(recorded, current)
+    if changed:
+        return RunState("foreign", f"{directory} holds another run: {'; '.join(changed)}")
     result_path = os.path.join(directory, RUN_RESULT)
     if os.path.isfile(result_path):
         with open(result_path) as f:
@@ -152,10 +150,11 @@ def training_record(run: Run, runs_dir: str) -> dict:
 
 
 def load_model(run: Run, runs_dir: str):
-    """The trained model of `run`: its zoo preset (verified) or its run's `model.keras`."""
+    """The trained model of `run`: its zoo preset (verified; the bare network, as the run's
+    `model.keras`: both take standardised images) or its run's `model.keras`."""
     if run.preset:
         from blur_keras import zoo
-        return zoo.load(run.preset, compile=False)
+        return zoo.load(run.preset, include_preprocessing=False, compile=False)
     import keras
     return keras.saving.load_model(os.path.join(run_dir(run, runs_dir), "model.keras"),
                                    safe_mode=True, compile=False)

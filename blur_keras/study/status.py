@@ -38,9 +38,8 @@ def evaluation_passes(run: Run, evaluation: str, settings: Settings) -> int:
 
 def training_minutes(plan: Plan) -> float | None:
     """Mean training wall time of the zoo presets of the plan (their cards), in minutes."""
-    from blur_keras.zoo.files import read_index
-    from blur_keras.zoo.preset import card
-    published = read_index()
+    from blur_keras.zoo.preset import card, names
+    published = names()
     seconds = [card(run.preset)["training"]["wall_seconds"] for run in plan.runs
                if run.preset and run.preset in published]
     return sum(seconds) / len(seconds) / 60 if seconds else None

@@ -10,6 +10,7 @@ _EXPORTS = {
     "AtomicBackupAndRestore": "callbacks", "LearningRateLogger": "callbacks",
     "StopOnNonFiniteLoss": "callbacks",
     "PRECISIONS": "config", "SCHEDULES": "config", "TrainConfig": "config",
+    "VALIDATIONS": "config", "CurvesWriter": "curves", "learning_curves": "curves",
     "SparseCrossentropy": "losses", "TorchSGD": "optimizers",
     "RECIPES": "recipes", "Recipe": "recipes", "scaled_learning_rate": "recipes",
     "WarmupCosine": "schedules", "WarmupMultiStep": "schedules",

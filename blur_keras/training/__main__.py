@@ -49,8 +49,14 @@ flags.DEFINE_enum("mixed_precision", "none", ["none", "mixed_bfloat16", "mixed_f
 flags.DEFINE_integer("seed", 0, "Seed of weights, data order and augmentation.")
 flags.DEFINE_bool("deterministic", True, "Use TensorFlow's deterministic ops.")
 flags.DEFINE_float("kl_weight", None, "BNN KL weight (default 1 / training examples).")
-flags.DEFINE_integer("train_subset", None, "Use only the first N training examples.")
-flags.DEFINE_integer("eval_subset", None, "Use only the first N test examples.")
+flags.DEFINE_enum("validation", "test", ["test", "holdout"], "Split of the per-epoch validation (val_* history, "
+                    "curves.json): 'test' (the test split) or 'holdout' (the last images of the "
+                    "train split, e.g. Fashion-MNIST train[50000:60000]; training then reads only "
+                    "the images before them, and the test split only the final evaluation).")
+flags.DEFINE_integer("train_subset", None, "Use only the first N training examples (with "
+                     "--validation=holdout: of those before the hold-out).")
+flags.DEFINE_integer("eval_subset", None, "Use only the first N examples of the test split (and "
+                     "of the hold-out with --validation=holdout).")
 flags.DEFINE_enum("strategy", "auto", ["auto", "one_device", "mirrored", "multi_worker", "tpu"],
                   "tf.distribute strategy.")
 flags.DEFINE_string("tpu", None, "TPU address or name for --strategy=tpu ('' for a TPU VM).")
@@ -72,10 +78,14 @@ def summary(result: dict) -> str:
     lines = [f"status     {result['status']}: {result['steps']} steps"
              + (f", {result['images_per_second']:.0f} img/s this session"
                 if result.get("images_per_second") is not None else "")]
-    for n, values in result.get("test", {}).items():
-        lines.append(f"test N={n:<3} " + "  ".join(
-            f"{key} {values[key]:.4f}" for key in ("nll", "accuracy", "ece", "brier")
-            if key in values))
+    if result.get("best_val_nll_epoch") is not None:
+        lines.append(f"best       validation NLL {result['best_val_nll']:.4f} at epoch "
+                     f"{result['best_val_nll_epoch']} ({result['splits']['validation']})")
+    for split in ("validation", "test"):
+        for n, values in result.get(split, {}).items():
+            lines.append(f"{split} N={n:<3} " + "  ".join(
+                f"{key} {values[key]:.4f}" for key in ("nll", "accuracy", "ece", "brier")
+                if key in values))
     return "\n".join(lines)
 
 
@@ -98,7 +108,8 @@ def main(argv) -> None:
             weight_decay=FLAGS.weight_decay, decoupled_weight_decay=FLAGS.decoupled_weight_decay,
             label_smoothing=FLAGS.label_smoothing, mixed_precision=FLAGS.mixed_precision,
             seed=FLAGS.seed, deterministic=FLAGS.deterministic, kl_weight=FLAGS.kl_weight,
-            train_subset=FLAGS.train_subset, eval_subset=FLAGS.eval_subset,
+            validation=FLAGS.validation, train_subset=FLAGS.train_subset,
+            eval_subset=FLAGS.eval_subset,
             strategy=FLAGS.strategy, tpu=FLAGS.tpu, cpu_devices=FLAGS.cpu_devices,
             eval_ensemble_sizes=_integers("eval_ensemble_sizes", FLAGS.eval_ensemble_sizes),
             data_dir=FLAGS.data_dir, download=FLAGS.download, verbose=FLAGS.verbose)

@@ -7,7 +7,7 @@ import numbers
 import os
 from typing import Any
 
-from blur_keras.data import get_spec
+from blur_keras.data import describe_split, get_spec
 from blur_keras.models import parse
 from blur_keras.protocol import check_model_args
 from blur_keras.training.recipes import RECIPES, Recipe
@@ -15,6 +15,9 @@ from blur_keras.training.strategy import STRATEGIES
 
 SCHEDULES = ("multistep", "cosine")
 PRECISIONS = ("none", "mixed_bfloat16", "mixed_float16")
+#: Where the per-epoch validation numbers come from: the test split, or the fixed
+#: hold-out at the end of the train split (`blur_keras.data.splits`).
+VALIDATIONS = ("test", "holdout")
 
 
 @dataclasses.dataclass
@@ -47,7 +50,17 @@ class TrainConfig:
         seed: seed of weights, data order and augmentation.
         deterministic: enable TensorFlow's deterministic ops.
         kl_weight: KL weight of BNNs; default 1 / number of training examples.
-        train_subset, eval_subset: use only the first N examples.
+        validation: the split of the per-epoch validation (the `val_*`
+            history, `curves.json`): `"test"` (the test split, which then
+            also drives any recipe choice) or `"holdout"` (the last
+            `DatasetSpec.validation_examples` images of the train split,
+            unaugmented; training then reads only the images before them and
+            the test split is read once, for the final evaluation).
+        train_subset: train on the first N training images only (with
+            `validation="holdout"`: the first N of the images before the
+            hold-out; the hold-out stays the same).
+        eval_subset: evaluate on the first N images of each evaluation split
+            (the test split, and with `validation="holdout"` the hold-out).
         strategy, tpu, cpu_devices: distribution (see `make_strategy`);
             `cpu_devices` splits the CPU into logical devices (testing).
         eval_ensemble_sizes: ensemble sizes of the final evaluation (default:
@@ -78,6 +91,7 @@ class TrainConfig:
     seed: int = 0
     deterministic: bool = True
     kl_weight: float | None = None
+    validation: str = "test"
     train_subset: int | None = None
     eval_subset: int | None = None
     strategy: str = "auto"
@@ -100,6 +114,7 @@ class TrainConfig:
         spec = get_spec(self.dataset)    # unknown dataset -> ValueError
         check_model_args(self.model, self.model_args or {})
         _check_fields(self)
+        self._check_holdout(spec)
         recipe = RECIPES[self.dataset]
         values: dict[str, Any] = dataclasses.asdict(self)
         for field in ("epochs", "batch_size", "lr", "warmup_epochs", "gamma",
@@ -114,12 +129,55 @@ class TrainConfig:
             values["data_dir"] = os.path.expanduser(self.data_dir)
         config = TrainConfig(**values)
         if config.kl_weight is None:
-            config.kl_weight = 1.0 / (min(config.train_subset, spec.train_examples)
-                                      if config.train_subset else spec.train_examples)
+            config.kl_weight = 1.0 / config.train_images
         config.milestones = tuple(config.milestones)
         _check_fields(config)
         config._check_combinations()
         return config
+
+    @property
+    def train_split(self) -> str:
+        """The `blur_keras.data` split training reads."""
+        return "train_minus_validation" if self.validation == "holdout" else "train"
+
+    @property
+    def validation_split(self) -> str:
+        """The `blur_keras.data` split of the per-epoch validation."""
+        return "validation" if self.validation == "holdout" else "test"
+
+    @property
+    def train_images(self) -> int:
+        """How many images training reads (its split, or the subset of it)."""
+        spec = get_spec(self.dataset)
+        examples = spec.train_examples
+        if self.validation == "holdout":
+            examples -= spec.validation_examples
+        return min(examples, self.train_subset) if self.train_subset else examples
+
+    def splits(self) -> dict[str, str]:
+        """The images of each role, in tfds slice notation (`blur_keras.data.describe_split`).
+
+        Example: `{"train": "train[:50000]", "validation": "train[50000:60000]",
+        "test": "test"}` for Fashion-MNIST with `validation="holdout"`.
+        """
+        return {"train": describe_split(self.dataset, self.train_split, self.train_subset),
+                "validation": describe_split(self.dataset, self.validation_split,
+                                             self.eval_subset),
+                "test": describe_split(self.dataset, "test", self.eval_subset)}
+
+    def _check_holdout(self, spec) -> None:
+        """`validation="holdout"` against the dataset and `train_subset` (each checked alone)."""
+        if self.validation != "holdout":
+            return
+        if spec.validation_examples is None:
+            raise ValueError(f"validation 'holdout' is not supported for {self.dataset}: it has no "
+                             f"validation hold-out (DatasetSpec.validation_examples is None); "
+                             f"use validation 'test'")
+        left = spec.train_examples - spec.validation_examples
+        if self.train_subset is not None and self.train_subset > left:
+            raise ValueError(f"train_subset ({self.train_subset}) is larger than the {left} "
+                             f"training images of {self.dataset} left by the validation "
+                             f"hold-out (its last {spec.validation_examples})")
 
     @property
     def total_epochs(self) -> int:
@@ -172,6 +230,7 @@ FIELD_CHECKS = {
     "schedule": (lambda v: v in SCHEDULES, f"one of {SCHEDULES}"),
     "mixed_precision": (lambda v: v in PRECISIONS, f"one of {PRECISIONS}"),
     "strategy": (lambda v: v in STRATEGIES, f"one of {STRATEGIES}"),
+    "validation": (lambda v: v in VALIDATIONS, f"one of {VALIDATIONS}"),
 }
 
 

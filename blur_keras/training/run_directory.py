@@ -11,10 +11,14 @@ import shutil
 #: resume with other values (another machine, strategy, logging or evaluation).
 NOT_IDENTITY = ("model_dir", "overwrite", "verbose", "download", "data_dir", "strategy", "tpu",
                 "cpu_devices", "deterministic", "eval_subset", "eval_ensemble_sizes")
+#: Identity fields added after runs were first recorded, with the value every run
+#: recorded before had: a `run.json` without one of them holds that value.
+ADDED_FIELDS = {"validation": "test"}
 RUN_FILE = "run.json"
 RESULT_FILE = "result.json"
+CURVES_FILE = "curves.json"
 #: What a run writes into its directory (and `overwrite` deletes).
-RUN_OUTPUTS = (RUN_FILE, RESULT_FILE, "backup", "logs", "workers", "model.keras",
+RUN_OUTPUTS = (RUN_FILE, RESULT_FILE, CURVES_FILE, "backup", "logs", "workers", "model.keras",
                "model.weights.h5")
 
 
@@ -25,7 +29,12 @@ def identity(config) -> dict:
             for key, value in values.items() if key not in NOT_IDENTITY}
 
 
-def _differences(recorded: dict, current: dict) -> list[str]:
+def differences(recorded: dict, current: dict) -> list[str]:
+    """What differs between a recorded `run.json` and `identity(config)`, one string per field.
+
+    A field of `ADDED_FIELDS` missing from the record holds its value there.
+    """
+    recorded = {**ADDED_FIELDS, **recorded}
     keys = sorted(set(recorded) | set(current))
     return [f"{key} {recorded.get(key)!r} -> {current.get(key)!r}" for key in keys
             if recorded.get(key) != current.get(key)]
@@ -77,10 +86,10 @@ def check(config) -> dict | None:
     if os.path.isfile(run_path):
         with open(run_path) as f:
             recorded = json.load(f)
-        differences = _differences(recorded, identity(config))
-        if differences:
+        changed = differences(recorded, identity(config))
+        if changed:
             raise ValueError(
-                f"--model_dir {model_dir} holds another run ({'; '.join(differences)}). "
+                f"--model_dir {model_dir} holds another run ({'; '.join(changed)}). "
                 f"Pass --overwrite to start over there, or use another --model_dir.")
         result_path = os.path.join(model_dir, RESULT_FILE)
         if os.path.isfile(result_path):

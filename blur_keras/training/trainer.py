@@ -20,6 +20,7 @@ from blur_keras.training import run_directory
 from blur_keras.training.callbacks import (
     AtomicBackupAndRestore, LearningRateLogger, StopOnNonFiniteLoss, log_reliability_diagram)
 from blur_keras.training.config import TrainConfig
+from blur_keras.training.curves import CurvesWriter, best_val_nll
 from blur_keras.training.losses import SparseCrossentropy
 from blur_keras.training.optimizers import TorchSGD
 from blur_keras.training.recipes import scaled_learning_rate
@@ -116,25 +117,31 @@ def _adapt_to_multi_worker(model: keras.Model) -> None:
 
 
 def steps_per_epoch(config: TrainConfig) -> int:
-    """Optimizer steps of one epoch (full batches of the training split or subset)."""
-    examples = data.get_spec(config.dataset).train_examples
-    if config.train_subset:
-        examples = min(examples, config.train_subset)
-    return examples // config.batch_size
+    """Optimizer steps of one epoch (full batches of the training images)."""
+    return config.train_images // config.batch_size
 
 
-def _datasets(config: TrainConfig, initial_epoch: int):
-    train = data.load(config.dataset, "train", batch_size=config.batch_size, training=True,
-                      data_dir=config.data_dir, seed=config.seed, subset=config.train_subset,
-                      download=config.download, epochs=config.total_epochs,
-                      initial_epoch=initial_epoch)
-    test = data.load(config.dataset, "test", batch_size=config.batch_size, training=False,
-                     data_dir=config.data_dir, subset=config.eval_subset,
-                     download=config.download, drop_remainder=False)
+def _sharded(ds: tf.data.Dataset) -> tf.data.Dataset:
     options = tf.data.Options()
     # Shard by example: the pipelines read in-memory or tfds files of any count.
     options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
-    return train.with_options(options), test.with_options(options)
+    return ds.with_options(options)
+
+
+def training_dataset(config: TrainConfig, initial_epoch: int) -> tf.data.Dataset:
+    """Epochs `initial_epoch` to the last of the training split (or subset), augmented."""
+    return _sharded(data.load(
+        config.dataset, config.train_split, batch_size=config.batch_size, training=True,
+        data_dir=config.data_dir, seed=config.seed, subset=config.train_subset,
+        download=config.download, epochs=config.total_epochs, initial_epoch=initial_epoch))
+
+
+def evaluation_dataset(config: TrainConfig, split: str) -> tf.data.Dataset:
+    """The first `eval_subset` images of `split` (`"validation"` or `"test"`), unaugmented."""
+    return _sharded(data.load(
+        config.dataset, split, batch_size=config.batch_size, training=False,
+        data_dir=config.data_dir, subset=config.eval_subset, download=config.download,
+        drop_remainder=False))
 
 
 def versions() -> dict[str, str]:
@@ -156,14 +163,23 @@ def train(config: TrainConfig, report=None) -> dict:
     and resumed run ends where the uninterrupted one does. Training stops at
     the first non-finite loss (`TrainingDiverged`).
 
+    The per-epoch validation (`val_*` in the history) reads the split
+    `config.validation` names: the test split (`"test"`), or the hold-out at
+    the end of the train split (`"holdout"`), in which case training reads
+    only the images before it and the test split is read once, after
+    training, for the final evaluation.
+
     Outputs (chief only): `run.json`, `backup/` (atomic, hashed per-epoch
-    backups), `logs/` (TensorBoard: loss, learning rate, train/test NLL,
-    accuracy, ECE per epoch; the reliability diagram at the end),
-    `model.keras`, `model.weights.h5` (float32) and `result.json` (status,
-    config, versions, training time, img/s, steps, every epoch's history,
-    test metrics at the evaluation ensemble sizes, computed on the chief with
-    a single-device copy). Under `multi_worker` every worker also writes its
-    final weights to `workers/<type>_<index>/model.weights.h5`.
+    backups), `logs/` (TensorBoard: loss, learning rate, train/validation
+    NLL, accuracy, ECE per epoch; the test reliability diagram at the end),
+    `curves.json` (the per-epoch curves, rewritten after every epoch; see
+    `blur_keras.training.curves`), `model.keras`, `model.weights.h5`
+    (float32) and `result.json` (status, config, the images of each split,
+    versions, training time, img/s, steps, every epoch's history, the epoch
+    of the best validation NLL, test metrics and, with the hold-out,
+    validation metrics at the evaluation ensemble sizes, computed on the
+    chief with a single-device copy). Under `multi_worker` every worker also
+    writes its final weights to `workers/<type>_<index>/model.weights.h5`.
 
     Args:
         config: the run; `None` fields take the dataset's recipe.
@@ -193,7 +209,9 @@ def train(config: TrainConfig, report=None) -> dict:
     if config.batch_size % replicas:
         raise ValueError(f"batch_size {config.batch_size} is not divisible by the "
                          f"{replicas} replicas of the '{config.strategy}' strategy.")
-    for split in ("train", "test"):             # the data exist (FileNotFoundError otherwise)
+    # The data exist (FileNotFoundError otherwise). The hold-out is a slice of the train split;
+    # the test split is only found here, and read after training when validation is the hold-out.
+    for split in ("train", "test"):
         data.source_dataset(config.dataset, split, config.data_dir, config.download)
     if chief:
         run_directory.claim(config)
@@ -214,9 +232,12 @@ def describe(config: TrainConfig, replicas: int, strategy_name: str) -> str:
     schedule = (f"multistep x{config.gamma} at scheduled epochs {list(config.milestones)}"
                 if config.schedule == "multistep" else "cosine to 0")
     args = f" {json.dumps(config.model_args)}" if config.model_args else ""
+    splits = config.splits()
     return "\n".join([
         f"model      {config.model}{args} on {config.dataset} "
         f"(seed {config.seed}, {config.mixed_precision if config.mixed_precision != 'none' else 'float32'})",
+        f"data       training {splits['train']}, validation {splits['validation']}, "
+        f"test {splits['test']}" + (" (after training)" if config.validation == "holdout" else ""),
         f"epochs     {config.warmup_epochs} warm-up + {config.epochs} scheduled, "
         f"batch {config.batch_size} over {replicas} replica(s) ({strategy_name})",
         f"optimizer  SGD lr {lr:g} (= {config.lr:g} x {config.batch_size}/128), momentum "
@@ -233,12 +254,16 @@ def _train(config: TrainConfig, strategy, chief: bool, report) -> dict:
                                      report=report)
     resume = backups.resume_point()
     initial_epoch = resume.epoch if resume else 0
-    train_ds, test_ds = _datasets(config, initial_epoch)
+    train_ds = training_dataset(config, initial_epoch)
+    validation_ds = evaluation_dataset(config, config.validation_split)
     steps = steps_per_epoch(config)
     report(describe(config, strategy.num_replicas_in_sync, type(strategy).__name__))
     log_dir = os.path.join(config.model_dir, "logs")
     guard = StopOnNonFiniteLoss()
-    callbacks = [guard, LearningRateLogger(), backups]
+    splits = config.splits()
+    curves = CurvesWriter(os.path.join(config.model_dir, run_directory.CURVES_FILE), backups,
+                          config.validation, splits, write=chief)
+    callbacks = [guard, LearningRateLogger(), backups, curves]
     if chief:
         callbacks.append(keras.callbacks.TensorBoard(log_dir, write_graph=False))
     if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
@@ -246,7 +271,7 @@ def _train(config: TrainConfig, strategy, chief: bool, report) -> dict:
     start = time.perf_counter()
     with strategy.scope():
         history = model.fit(train_ds, epochs=config.total_epochs, initial_epoch=initial_epoch,
-                            steps_per_epoch=steps, validation_data=test_ds,
+                            steps_per_epoch=steps, validation_data=validation_ds,
                             callbacks=callbacks, verbose=config.verbose,
                             shuffle=False)   # the pipeline orders each epoch itself
     seconds = time.perf_counter() - start
@@ -256,6 +281,7 @@ def _train(config: TrainConfig, strategy, chief: bool, report) -> dict:
         "status": "finished",
         "config": {k: (list(v) if isinstance(v, tuple) else v)
                    for k, v in dataclasses.asdict(config).items()},
+        "splits": splits,
         "versions": versions(),
         "replicas": strategy.num_replicas_in_sync,
         "steps": int(model.optimizer.iterations.numpy()),
@@ -265,6 +291,7 @@ def _train(config: TrainConfig, strategy, chief: bool, report) -> dict:
         "training_seconds": sum(backups.epoch_seconds),
         "images_per_second": examples / seconds if seconds > 0 else math.nan,
         "history": backups.history,
+        **best_val_nll(backups.history.get("val_nll", [])),
     }
     if guard.stopped_at is not None:
         result.update(status="diverged", diverged_at=guard.stopped_at)
@@ -286,12 +313,19 @@ def _train(config: TrainConfig, strategy, chief: bool, report) -> dict:
     model = exported_copy(config, weights)
     model.save(os.path.join(config.model_dir, "model.keras"))
     model.save_weights(os.path.join(config.model_dir, "model.weights.h5"))
+    # The test split is read here first when validation is the hold-out.
+    test_ds = validation_ds if config.validation_split == "test" else \
+        evaluation_dataset(config, "test")
     results, probs, labels = evaluation.evaluate_ensemble_sizes(
         model, test_ds, config.eval_ensemble_sizes, progress=config.verbose == 1)
     largest = max(results)
     log_reliability_diagram(log_dir, probs[largest], labels, step=config.total_epochs,
                             title=f"{config.model}, N={largest}")
     result["test"] = {str(n): v for n, v in results.items()}
+    if config.validation_split != "test":
+        results, _, _ = evaluation.evaluate_ensemble_sizes(
+            model, validation_ds, config.eval_ensemble_sizes, progress=config.verbose == 1)
+        result["validation"] = {str(n): v for n, v in results.items()}
     _write_result(config, result)
     return result
 

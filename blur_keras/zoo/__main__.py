@@ -1,4 +1,4 @@
-"""`python -m blur_keras.zoo`: list, show, verify, publish and build presets.
+"""`python -m blur_keras.zoo`: list, show, verify, publish and build presets; rewrite their READMEs.
 
 Examples:
     python -m blur_keras.zoo list
@@ -6,6 +6,7 @@ Examples:
     python -m blur_keras.zoo verify                 # every preset's every hash
     python -m blur_keras.zoo publish --run_dir=runs/my_run --name=resnet_mcdo_18.mine
     python -m blur_keras.zoo build --runs_dir=~/blur_keras_runs   # rebuilds the shipped zoo
+    python -m blur_keras.zoo readmes   # each preset's README.md again from its card (new template)
 
 Exit codes: 0 done, 1 a preset failed its check, 2 a bad command, flag or preset name.
 """
@@ -22,15 +23,16 @@ from blur_keras.startup import run_program
 FLAGS = flags.FLAGS
 flags.DEFINE_string("run_dir", None, "publish: the finished training run.")
 flags.DEFINE_string("name", None, "publish: the preset name, '{registry name}.{tag}'.")
-flags.DEFINE_string("zoo_dir", None, "The zoo to read or write (default: the shipped one, or "
-                    "$BLUR_KERAS_ZOO_DIR).")
+flags.DEFINE_string("zoo_dir", None, "A zoo of yours, as $BLUR_KERAS_ZOO_DIR: its presets are "
+                    "listed, shown and verified beside the shipped ones; publish, build and "
+                    "readmes write into it (default: $BLUR_KERAS_ZOO_DIR, else the shipped zoo).")
 flags.DEFINE_string("runs_dir", "~/blur_keras_runs", "build: where training runs go.")
 flags.DEFINE_list("only", None, "build: only these presets.")
 flags.DEFINE_bool("corruptions", True, "publish: add the generated-corruption summary.")
 
-COMMANDS = ("list", "show", "verify", "publish", "build")
+COMMANDS = ("list", "show", "verify", "publish", "build", "readmes")
 USAGE = ("usage: python -m blur_keras.zoo list | show NAME | verify [NAME] | "
-         "publish --run_dir=DIR --name=NAME | build [--runs_dir=DIR] [--only=NAME,...]")
+         "publish --run_dir=DIR --name=NAME | build [--runs_dir=DIR] [--only=NAME,...] | readmes")
 
 
 def _fail(message: str, code: int = 2):
@@ -47,7 +49,7 @@ def main(argv) -> None:
     if FLAGS.zoo_dir:
         os.environ["BLUR_KERAS_ZOO_DIR"] = FLAGS.zoo_dir
     expected = {"list": (0, 0), "show": (1, 1), "verify": (0, 1), "publish": (0, 0),
-                "build": (0, 0)}[command]
+                "build": (0, 0), "readmes": (0, 0)}[command]
     if not expected[0] <= len(rest) <= expected[1]:
         _fail(f"'{command}' takes {expected[0]}-{expected[1]} names; got {rest}. {USAGE}")
     from blur_keras.startup import quiet_tensorflow_start
@@ -69,12 +71,18 @@ def main(argv) -> None:
             card = zoo.publish(os.path.expanduser(FLAGS.run_dir), FLAGS.name,
                                corruptions=FLAGS.corruptions)
             print(f"published {card['name']} in {zoo.zoo_directory()}")
-        else:
+        elif command == "build":
             built = zoo.build(FLAGS.runs_dir, only=FLAGS.only)
             print(f"built {len(built)} preset(s): {', '.join(built)}")
+        else:
+            from blur_keras.zoo.readmes import rewrite_readmes
+            rewritten = rewrite_readmes()
+            print(f"rewrote the README of {len(rewritten)} preset(s) in {zoo.zoo_directory()}; "
+                  f"configs, weights and cards unchanged.")
     except zoo.PresetError as error:
         from blur_keras.zoo.files import UnknownPresetError
-        failed_check = command in ("verify", "show") and not isinstance(error, UnknownPresetError)
+        failed_check = (command in ("verify", "show", "readmes")
+                        and not isinstance(error, UnknownPresetError))
         _fail(str(error), code=1 if failed_check else 2)
     except (ValueError, FileNotFoundError) as error:
         _fail(str(error))

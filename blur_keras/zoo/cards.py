@@ -6,7 +6,8 @@ import json
 import os
 
 from blur_keras.citation import paper_bibtex
-from blur_keras.zoo.files import CARD_FILE, README_FILE, ZOO_DIR_VARIABLE, in_shipped_zoo
+from blur_keras.zoo.files import (
+    CARD_FILE, README_FILE, ZOO_DIR_VARIABLE, in_shipped_zoo, is_path)
 
 #: Ensemble sizes shown in the zoo table.
 TABLE_SIZES = ("1", "10")
@@ -25,6 +26,8 @@ def _load_lines(card: dict, directory: str | None) -> list[str]:
     if directory is None or in_shipped_zoo(directory):
         return [f"model = blur_keras.zoo.load(\"{card['name']}\", seed=0)"]
     zoo = os.path.dirname(directory) or "."
+    if not is_path(directory):       # a bare name would resolve in the zoos, not here
+        directory = os.path.join(".", directory)
     return ["# Not a preset of the shipped zoo: load it by its directory, or by name once",
             f"# {ZOO_DIR_VARIABLE}={zoo} names its zoo.",
             f"model = blur_keras.zoo.load({json.dumps(directory)}, seed=0)"]
@@ -48,13 +51,23 @@ def card_readme(card: dict, directory: str | None = None) -> str:
         f"({card['parameters']:,} parameters), trained on {card['dataset']} "
         f"({card['splits']['train']}), evaluated on {card['splits']['test']}.", "",
         "```python",
-        "import blur_keras.zoo",
+        "import blur_keras, blur_keras.data, blur_keras.zoo",
         *_load_lines(card, directory),
+        f"images, labels = blur_keras.data.load_arrays(\"{card['dataset']}\", \"test\")   "
+        f"# uint8 pixels",
+        f"probs = blur_keras.predict_proba(model, images, num_samples=10)",
         "```", "",
         "## Input",
-        f"- shape {tuple(pre['input_shape'])}, {pre['scaling']}",
+        f"The loaded model takes raw pixels: shape {tuple(pre['input_shape'])}, uint8 or float "
+        f"values in [0, 255] (not [0, 1]: the model cannot tell, and its predictions on such "
+        f"images are wrong and confident). Its first layer standardises them as in training:",
+        f"- {pre['scaling']}",
         f"- mean {pre['mean']}, std {pre['std']}",
         f"- labels: {', '.join(pre['labels'])}" if pre.get("labels") else "- labels: 0..n-1",
+        "",
+        "`load(..., include_preprocessing=False)` gives the bare network, which takes "
+        "standardised images (as `blur_keras.data.load` yields them). The metrics below were "
+        "measured on it; the loaded model on the raw images gives the same.",
         "", "## Test metrics",
         f"{evaluation['protocol']}", "",
         *_metric_rows(evaluation["test"]), "",
@@ -140,8 +153,9 @@ LATENCY_FILE = "latency.json"
 ZOO_README_HEAD = """# The blur_keras zoo
 
 Presets trained by this repository on real data, with the command that rebuilt them all:
-`python -m blur_keras.zoo build`. Load one with `blur_keras.zoo.load(name)`; each directory's
-`README.md` is its card. Accuracy and ECE in %, NLL in nats, on the full test split; N is the number
+`python -m blur_keras.zoo build`. Load one with `blur_keras.zoo.load(name)`: it takes raw pixels
+(uint8, or floats in [0, 255]) and standardises them itself. Each directory's `README.md` is its
+card. Accuracy and ECE in %, NLL in nats, on the full test split; N is the number
 of Monte Carlo samples (deterministic presets: N = 1 only). CPU ms/image: `python -m
 benchmarks.zoo_latency` (batch 256, N = 1, float32), on the machine it names.
 

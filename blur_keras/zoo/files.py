@@ -26,28 +26,80 @@ class PresetError(ValueError):
 
 
 class UnknownPresetError(PresetError):
-    """A name that is no preset of the zoo (bad input, not a preset that failed its check)."""
+    """A name that no zoo holds, or a path with no directory (bad input, not a preset that failed
+    its check)."""
 
 
-def zoo_directory() -> str:
-    """The zoo: `$BLUR_KERAS_ZOO_DIR`, else the presets shipped with the package.
+def shipped_zoo_directory() -> str:
+    """The presets shipped with the package.
 
     The repository's top-level `zoo/` is installed as the package data
     `blur_keras/zoo/presets` (wheels), and an editable install or a checkout
     reads it in place.
     """
-    if os.environ.get(ZOO_DIR_VARIABLE):
-        return os.path.expanduser(os.environ[ZOO_DIR_VARIABLE])
-    return shipped_zoo_directory()
-
-
-def shipped_zoo_directory() -> str:
-    """The presets shipped with the package (a checkout's `zoo/` in an editable install)."""
     shipped = resources.files("blur_keras.zoo") / "presets"
     if shipped.is_dir():
         return str(shipped)
     checkout = os.path.join(os.path.dirname(__file__), os.pardir, os.pardir, "zoo")
     return os.path.normpath(checkout)
+
+
+def zoo_directory() -> str:
+    """The zoo that `publish` and `build` write into: `$BLUR_KERAS_ZOO_DIR` (`~` expanded), else
+    the shipped one."""
+    if os.environ.get(ZOO_DIR_VARIABLE):
+        return os.path.expanduser(os.environ[ZOO_DIR_VARIABLE])
+    return shipped_zoo_directory()
+
+
+def zoo_directories() -> list[str]:
+    """The zoos preset names resolve in: the shipped one, and `$BLUR_KERAS_ZOO_DIR` when set
+    (it adds a zoo; it does not hide the shipped presets)."""
+    shipped = shipped_zoo_directory()
+    user = zoo_directory()
+    same = os.path.realpath(user) == os.path.realpath(shipped)
+    return [shipped] if same else [shipped, user]
+
+
+def describe_zoo(zoo_dir: str) -> str:
+    """`the shipped zoo (path)` or `the zoo of $BLUR_KERAS_ZOO_DIR (path)`: for messages."""
+    if os.path.realpath(zoo_dir) == os.path.realpath(shipped_zoo_directory()):
+        return f"the shipped zoo ({zoo_dir})"
+    return f"the zoo of ${ZOO_DIR_VARIABLE} ({zoo_dir})"
+
+
+def is_path(name_or_directory: str) -> bool:
+    """Whether `load`'s argument is a directory path (it holds a path separator or starts with
+    `~`) rather than a preset name, which resolves in the zoos only (never in the working
+    directory)."""
+    separators = [os.sep] + ([os.altsep] if os.altsep else [])
+    return any(s in name_or_directory for s in separators) or name_or_directory.startswith("~")
+
+
+def locate(name: str) -> tuple[str, dict]:
+    """The zoo that holds the preset `name` (`zoo_directories()`) and its entry in that zoo's index.
+
+    Raises:
+        UnknownPresetError: no zoo has the name (the close ones are named).
+        PresetError: two zoos hold different presets under the name.
+    """
+    indexes = {zoo_dir: read_index(zoo_dir) for zoo_dir in zoo_directories()}
+    found = [(zoo_dir, index[name]) for zoo_dir, index in indexes.items() if name in index]
+    if not found:
+        import difflib
+        every = sorted({preset for index in indexes.values() for preset in index})
+        close = difflib.get_close_matches(name, every, n=3, cutoff=0.5)
+        raise UnknownPresetError(
+            f"Unknown preset {name!r}{'; closest: ' + ', '.join(close) if close else ''}. "
+            f"Presets in {' and '.join(describe_zoo(z) for z in indexes)}: "
+            f"{', '.join(every) or 'none'}. A preset directory is named by its path "
+            f"(with a path separator, e.g. {os.path.join('.', name)}).")
+    if any(entry != found[0][1] for _, entry in found[1:]):
+        raise PresetError(
+            f"Preset {name!r} is in {' and in '.join(describe_zoo(z) for z, _ in found)} with "
+            f"different files, and a name means one preset: load the one you mean by its "
+            f"directory path, or publish yours under another tag.")
+    return found[0]
 
 
 def in_shipped_zoo(directory: str) -> bool:
@@ -74,37 +126,54 @@ def write_index(index: dict, zoo_dir: str) -> None:
     os.replace(path + ".tmp", path)
 
 
-def check_file(path: str, record: dict, preset: str) -> None:
+def index_source(zoo_dir: str) -> str:
+    """What a preset of `zoo_dir` is checked against, for messages: its zoo's index."""
+    return f"the index of {describe_zoo(zoo_dir)}"
+
+
+def card_source(directory: str) -> str:
+    """What a preset loaded by its directory is checked against, for messages: its own card."""
+    return (f"the directory's own card ({os.path.join(directory, CARD_FILE)}; a preset loaded by "
+            f"its path is checked against its card only, not against a zoo index)")
+
+
+def check_file(path: str, record: dict, preset: str, source: str) -> None:
     """Refuses a file that is missing or differs in size or SHA-256 from `record`.
 
+    Args:
+        path: the file.
+        record: `{"sha256": ..., "bytes": ...}`.
+        preset: the preset's name, for messages.
+        source: where `record` comes from (`index_source` or `card_source`), for messages.
+
     Raises:
-        PresetError: naming the preset, the file and what differs.
+        PresetError: naming the preset, the file, what differs and what it was checked against.
     """
     name = os.path.basename(path)
     if not os.path.isfile(path):
         raise PresetError(f"Preset {preset}: {name} is missing ({path}).")
     size = os.path.getsize(path)
     if size != record["bytes"]:
-        raise PresetError(f"Preset {preset}: {name} has {size} bytes, the index records "
+        raise PresetError(f"Preset {preset}: {name} has {size} bytes, {source} records "
                           f"{record['bytes']} (truncated or replaced). Nothing was loaded.")
     digest = sha256(path)
     if digest != record["sha256"]:
-        raise PresetError(f"Preset {preset}: {name} does not match its SHA-256 in the index "
+        raise PresetError(f"Preset {preset}: {name} does not match its SHA-256 in {source} "
                           f"({digest[:12]}... != {record['sha256'][:12]}...): the file was "
                           f"changed or damaged. Nothing was loaded.")
 
 
-def verify_directory(directory: str, records: dict, preset: str) -> None:
-    """Checks every file the index records for a preset directory, and that none is missing.
+def verify_directory(directory: str, records: dict, preset: str, source: str) -> None:
+    """Checks every file `records` lists for a preset directory, and that none is missing.
 
     Raises:
         PresetError: the first problem found.
     """
     missing = [name for name in PRESET_FILES if name not in records]
     if missing:
-        raise PresetError(f"Preset {preset}: the index records no hash for {missing}.")
+        raise PresetError(f"Preset {preset}: {source} records no hash for {missing}.")
     for name, record in records.items():
-        check_file(os.path.join(directory, name), record, preset)
+        check_file(os.path.join(directory, name), record, preset, source)
 
 
 def read_build_spec(zoo_dir: str | None = None) -> dict:

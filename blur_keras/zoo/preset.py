@@ -12,8 +12,10 @@ import keras
 from blur_keras.json_output import strict
 from blur_keras.zoo.cards import write_card_readme
 from blur_keras.zoo.files import (
-    CARD_FILE, CONFIG_FILE, WEIGHTS_FILE, PresetError, UnknownPresetError, check_file,
-    file_record, read_index, verify_directory, zoo_directory)
+    CARD_FILE, CONFIG_FILE, WEIGHTS_FILE, PresetError, UnknownPresetError, card_source,
+    check_file, file_record, index_source, is_path, locate, read_index, verify_directory,
+    zoo_directories)
+from blur_keras.zoo.preprocessing import with_preprocessing
 from blur_keras.zoo.remote import fetch_weights
 
 
@@ -64,40 +66,54 @@ def save_preset(model: keras.Model, directory: str, card: dict) -> dict:
     return write_card(directory, card, write_model_files(model, directory))
 
 
-def _resolve(name_or_directory: str) -> tuple[str, str, str | None]:
-    """`(preset name, directory, weights path)`; verifies the files against the index."""
+def _resolve(name_or_directory: str) -> tuple[str, str, str | None, str]:
+    """`(preset name, directory, fetched weights or None, what its card is called in messages)`.
+
+    A name's files are verified here against its zoo's index; a directory's are checked
+    against its own card only (by `_read_card`).
+    """
     if not isinstance(name_or_directory, str) or not name_or_directory:
         raise PresetError(f"Expected a preset name (see blur_keras.zoo.names()) or a preset "
                           f"directory; received {name_or_directory!r}.")
-    if os.path.isdir(name_or_directory):
-        directory = name_or_directory
-        return os.path.basename(os.path.normpath(directory)), directory, None
-    zoo_dir = zoo_directory()
-    index = read_index(zoo_dir)
-    if name_or_directory not in index:
-        import difflib
-        close = difflib.get_close_matches(name_or_directory, list(index), n=3, cutoff=0.5)
-        raise UnknownPresetError(f"Unknown preset {name_or_directory!r}"
-                          f"{'; closest: ' + ', '.join(close) if close else ''}. "
-                          f"Presets in {zoo_dir}: {', '.join(sorted(index)) or 'none'}.")
-    entry = index[name_or_directory]
-    directory = os.path.join(zoo_dir, name_or_directory)
+    if is_path(name_or_directory):
+        directory = os.path.expanduser(name_or_directory)
+        if not os.path.isdir(directory):
+            raise UnknownPresetError(f"No preset directory at {directory} (an argument with a path "
+                              f"separator or ~ is a path; preset names: blur_keras.zoo.names()).")
+        return os.path.basename(os.path.normpath(directory)), directory, None, \
+            card_source(directory)
+    zoo_dir, entry = locate(name_or_directory)
+    return (name_or_directory, *_verified_in_zoo(zoo_dir, name_or_directory, entry))
+
+
+def _verified_in_zoo(zoo_dir: str, name: str, entry: dict) -> tuple[str, str | None, str]:
+    """`(directory, fetched weights or None, what its card is called in messages)` of the
+    preset `name` of `zoo_dir`, every file checked against the zoo's index (`entry`)."""
+    directory = os.path.join(zoo_dir, name)
     records = dict(entry["files"])
+    source = index_source(zoo_dir)
     weights = None
     if "url" in entry:        # weights that do not ship: fetched once into the Keras cache
-        weights = fetch_weights(name_or_directory, entry["url"], records.pop(WEIGHTS_FILE))
-        for name, record in records.items():
-            check_file(os.path.join(directory, name), record, name_or_directory)
+        weights = fetch_weights(name, entry["url"], records.pop(WEIGHTS_FILE), source)
+        for file_name, record in records.items():
+            check_file(os.path.join(directory, file_name), record, name, source)
     else:
-        verify_directory(directory, records, name_or_directory)
-    return name_or_directory, directory, weights
+        verify_directory(directory, records, name, source)
+    return directory, weights, f"its card ({os.path.join(directory, CARD_FILE)})"
+
+
+def card_in_zoo(zoo_dir: str, name: str) -> dict:
+    """The card of the preset `name` of the zoo `zoo_dir` (which need not be the one the name
+    resolves to), after checking every file against that zoo's index and the card."""
+    return _read_card(name, *_verified_in_zoo(zoo_dir, name, read_index(zoo_dir)[name]))
 
 
 def card(name_or_directory: str) -> dict:
     """The card (`metadata.json`) of a preset, after checking its files.
 
     Args:
-        name_or_directory: a preset name (`blur_keras.zoo.names()`) or directory.
+        name_or_directory: a preset name (`blur_keras.zoo.names()`) or a preset directory's
+            path (see `load`).
 
     Returns:
         The card as a dict.
@@ -105,11 +121,10 @@ def card(name_or_directory: str) -> dict:
     Raises:
         PresetError: unknown preset, or files that fail their check.
     """
-    preset, directory, weights = _resolve(name_or_directory)
-    return _read_card(preset, directory, weights)
+    return _read_card(*_resolve(name_or_directory))
 
 
-def _read_card(preset: str, directory: str, weights: str | None) -> dict:
+def _read_card(preset: str, directory: str, weights: str | None, source: str) -> dict:
     path = os.path.join(directory, CARD_FILE)
     if not os.path.isfile(path):
         raise PresetError(f"Preset {preset}: {CARD_FILE} is missing ({path}).")
@@ -123,24 +138,40 @@ def _read_card(preset: str, directory: str, weights: str | None) -> dict:
         if name not in records:
             raise PresetError(f"Preset {preset}: its card records no hash for {name}.")
         check_file(weights if name == WEIGHTS_FILE and weights else os.path.join(directory, name),
-                   records[name], preset)
+                   records[name], preset, source)
     return card
 
 
-def load(name_or_directory: str, *, seed: int | None = None, compile: bool = True,
-         **overrides: Any) -> keras.Model:
+def load(name_or_directory: str, *, include_preprocessing: bool = True,
+         seed: int | None = None, compile: bool = True, **overrides: Any) -> keras.Model:
     """A zoo preset as a Keras model with its trained weights, every file verified first.
 
-    Each file is checked against the SHA-256 and size recorded in the zoo
-    index (and the config and weights against the card's): a changed,
+    By default the model takes raw pixels, as `keras.applications` models do
+    with `include_preprocessing=True`: uint8 or float images with values in
+    [0, 255] and the card's input shape (e.g. `(28, 28, 1)`); its first layer
+    (`PixelStandardization`) standardises them as the preset was trained
+    (`pixels / 255, then (x - mean) / std` with the card's mean and std).
+    Images already scaled to [0, 1] (or standardised) look like dark images
+    to it: the predictions are wrong and confident. With
+    `include_preprocessing=False` it is the bare network, which takes
+    standardised images (what `blur_keras.data.load` yields).
+
+    A name resolves in the zoos only: the shipped one, and
+    `$BLUR_KERAS_ZOO_DIR` when set; each file is checked against the SHA-256
+    and size recorded in that zoo's index (and the config and weights
+    against the card's). A path (with a path separator, or starting with `~`)
+    is a preset directory, checked against its own card only. A changed,
     truncated or swapped file is refused with an error naming it, before
     anything is built. The architecture is rebuilt from `config.json` with
     Keras' safe mode on (no code is deserialised, nothing is unpickled),
     the weights are read from `model.weights.h5`.
 
     Args:
-        name_or_directory: a preset name (`names()`), or a preset directory
-            (e.g. written by `publish` or `save_preset`).
+        name_or_directory: a preset name (`names()`), or the path of a
+            preset directory (e.g. written by `publish` or `save_preset`;
+            `./name` for one in the working directory).
+        include_preprocessing: take raw pixels (default); False for the bare
+            network, which takes standardised images.
         seed: if given, `keras.utils.set_random_seed(seed)` before building,
             so Monte Carlo predictions are reproducible (the cards' metrics
             used seed 0).
@@ -155,16 +186,21 @@ def load(name_or_directory: str, *, seed: int | None = None, compile: bool = Tru
         The `keras.Model`.
 
     Raises:
-        PresetError: unknown preset, a file that fails its check, or weights
-            that do not fit the overridden architecture.
+        PresetError: unknown preset, a name that two zoos hold with
+            different files, a file that fails its check, or weights that do
+            not fit the overridden architecture.
 
     Example:
 
     >>> model = blur_keras.zoo.load("resnet_mcdo_smoothing_18.fmnist_w16", seed=0)
+    >>> images, labels = blur_keras.data.load_arrays("fashion_mnist", "test")   # uint8 pixels
     >>> probs = blur_keras.predict_proba(model, images, num_samples=10)
     """
-    preset, directory, weights = _resolve(name_or_directory)
-    preset_card = _read_card(preset, directory, weights)
+    if not isinstance(include_preprocessing, bool):
+        raise PresetError(f"include_preprocessing must be True or False; received "
+                          f"{include_preprocessing!r}.")
+    preset, directory, weights, source = _resolve(name_or_directory)
+    preset_card = _read_card(preset, directory, weights, source)
     if seed is not None:
         keras.utils.set_random_seed(seed)
     model = build_from_files(directory, weights)
@@ -173,6 +209,8 @@ def load(name_or_directory: str, *, seed: int | None = None, compile: bool = Tru
         rebuilt = protocol.build_model(preset_card["model"], preset_card["dataset"],
                                        {**preset_card.get("model_args", {}), **overrides})
         model = transfer_weights(model, rebuilt, preset)
+    if include_preprocessing:
+        model = with_preprocessing(model, preset_card)
     if compile:
         model.compile(optimizer=keras.optimizers.SGD(0.01, momentum=0.9),
                       loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
@@ -181,9 +219,10 @@ def load(name_or_directory: str, *, seed: int | None = None, compile: bool = Tru
 
 
 def build_from_files(directory: str, weights: str | None = None) -> keras.Model:
-    """The model of a preset directory: `config.json` in safe mode, then the weights.
+    """The bare network of a preset directory: `config.json` in safe mode, then the weights.
 
-    No hash is checked here (`load` verifies first); `publish` evaluates
+    It takes standardised images (no `PixelStandardization` in front). No
+    hash is checked here (`load` verifies first); `publish` evaluates
     presets through this. Weights that would load only in part (Keras warns
     and keeps fresh values) are refused.
 
@@ -194,12 +233,9 @@ def build_from_files(directory: str, weights: str | None = None) -> keras.Model:
     Raises:
         PresetError: the config does not build, or the weights do not fit.
     """
-    import blur_keras.layers  # noqa: F401  (registers the layers for deserialisation)
     preset = os.path.basename(os.path.normpath(directory))
     with open(os.path.join(directory, CONFIG_FILE)) as f:
         config = json.load(f)
-    if "blur_keras.bayesian" in json.dumps(config):
-        import blur_keras.bayesian  # noqa: F401
     try:
         model = keras.saving.deserialize_keras_object(config, safe_mode=True)
     except Exception as error:     # a config edited by hand can fail in many ways
@@ -248,5 +284,6 @@ def transfer_weights(source: keras.Model, target: keras.Model, preset: str) -> k
 
 
 def names() -> list[str]:
-    """The presets of the zoo, sorted (`{registry name}.{tag}`)."""
-    return sorted(read_index())
+    """The presets of the zoos (`zoo_directories()`: the shipped one and `$BLUR_KERAS_ZOO_DIR`),
+    sorted (`{registry name}.{tag}`)."""
+    return sorted({name for zoo_dir in zoo_directories() for name in read_index(zoo_dir)})

@@ -18,6 +18,7 @@ from blur_keras.zoo.cards import write_zoo_readme
 from blur_keras.zoo.files import (
     BUILD_FILE, PRESET_FILES, PresetError, file_record, read_build_spec, read_index, write_index,
     zoo_directory)
+from blur_keras.zoo.preprocessing import SCALING
 from blur_keras.zoo.preset import build_from_files, save_preset, write_card
 
 #: Seed set before every evaluation of a preset (the cards' numbers; `load(..., seed=0)`).
@@ -195,7 +196,7 @@ def publish(run_dir: str, name: str, zoo_dir: str | None = None, *, notes=(),
                            f"{'first ' + str(test_subset) if test_subset else 'all'} images"},
         "preprocessing": {"input_shape": list(spec.image_shape), "mean": list(spec.mean),
                           "std": list(spec.std),
-                          "scaling": "pixels / 255, then (x - mean) / std per channel",
+                          "scaling": SCALING,
                           "labels": list(spec.label_names or [])},
         "training": {"command": _rebuild_command(name, zoo_dir, run_dir),
                      "train_command": train_command(config),

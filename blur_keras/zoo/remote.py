@@ -10,7 +10,7 @@ from blur_keras.zoo.files import PresetError, check_file
 CACHE_SUBDIR = "blur_keras"
 
 
-def fetch_weights(preset: str, url: str, record: dict) -> str:
+def fetch_weights(preset: str, url: str, record: dict, source: str) -> str:
     """The local path of a preset's remote weights, downloaded once and verified.
 
     A file already in the Keras cache (e.g. seeded by hand on an offline
@@ -21,6 +21,7 @@ def fetch_weights(preset: str, url: str, record: dict) -> str:
         preset: the preset name (the cached file is `<preset>.weights.h5`).
         url: where the weights are.
         record: `{"sha256": ..., "bytes": ...}` from the zoo index.
+        source: the index, as `files.index_source` names it (for messages).
 
     Returns:
         The path of the verified weights file.
@@ -35,7 +36,7 @@ def fetch_weights(preset: str, url: str, record: dict) -> str:
     cached = os.path.join(cache, f"{preset}.weights.h5")
     if os.path.isfile(cached):
         try:
-            check_file(cached, record, preset)
+            check_file(cached, record, preset, source)
             return cached
         except PresetError:
             os.remove(cached)          # a stale or damaged copy: fetch it again
@@ -47,5 +48,5 @@ def fetch_weights(preset: str, url: str, record: dict) -> str:
         raise PresetError(f"Preset {preset}: cannot fetch its weights from {url} "
                           f"({type(error).__name__}: {error}). Offline, put the file at "
                           f"{cached} (SHA-256 {record['sha256']}).") from None
-    check_file(path, record, preset)
+    check_file(path, record, preset, source)
     return path

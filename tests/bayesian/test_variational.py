@@ -11,7 +11,7 @@ from blur_keras.bayesian import (
     Conv2DFlipout, Conv2DReparameterization, DenseFlipout, DenseReparameterization, NormalPrior,
     tfp_distributions)
 from blur_keras.layers import set_monte_carlo
-from tests.test_case import random_input, run_layer_test, to_numpy
+from tests.test_case import random_input, run_fresh_python, run_layer_test, to_numpy
 
 pytestmark = pytest.mark.tensorflow_only
 
@@ -128,6 +128,7 @@ def test_bnn_trains_on_real_fashion_mnist_subset():
     ({"posterior_scale_init": 0.0}, "posterior_scale_init"),
     ({"prior": "normal"}, "prior must be a callable"),
     ({"units": 0}, "units"),
+    ({"mc_active": 1}, "mc_active must be True or False"),
 ])
 def test_invalid_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
@@ -167,3 +168,20 @@ def test_non_tensorflow_backend_is_a_clear_error():
                   KERAS_BACKEND="jax")
     assert result.returncode == 0, result.stderr[-2000:]
     assert "needs the TensorFlow backend" in result.stdout
+
+
+@pytest.mark.parametrize("cls", [DenseFlipout, DenseReparameterization])
+def test_switched_off_stays_off_once_saved_and_loaded_in_a_new_process(cls, tmp_path):
+    model = keras.Sequential([keras.Input((4,)), cls(3, posterior_scale_init=0.5)])
+    set_monte_carlo(model, False)
+    path = tmp_path / "posterior_mean.keras"
+    model.save(path)
+    out = run_fresh_python(f"""
+import numpy as np, keras
+import blur_keras.bayesian, blur_keras.layers
+model = keras.saving.load_model({str(path)!r})
+x = np.ones((2, 4), "float32")
+print([layer.mc_active for layer in blur_keras.layers.monte_carlo_layers(model)])
+print(np.array_equal(model.predict(x, verbose=0), model.predict(x, verbose=0)))
+""")
+    assert out.split() == ["[False]", "True"]

@@ -2,9 +2,11 @@ import re
 
 import numpy as np
 import pytest
+import tensorflow as tf
 import tensorflow_datasets as tfds
 
-from blur_keras.data import DATASETS, get_spec, load
+from blur_keras.data import DATASETS, describe_split, get_spec, load, source_dataset, split_range
+from blur_keras.data.idx_datasets import load_idx_arrays
 
 pytestmark = pytest.mark.tensorflow_only
 
@@ -94,7 +96,7 @@ def test_source_dataset_data_dir_expands_home_and_must_exist(tmp_path, monkeypat
 
 @pytest.mark.parametrize("kwargs,message", [
     ({"name": "svhn"}, "Unknown dataset"),
-    ({"split": "validation"}, "Unknown split"),
+    ({"split": "valid"}, "Unknown split"),
     ({"batch_size": 0}, "batch_size"),
     ({"subset": -5}, "subset"),
 ])
@@ -140,3 +142,55 @@ def test_load_arrays_real_fashion_mnist_and_mock_imagenet():
     with tfds.testing.mock_data(num_examples=2):
         images, _ = load_arrays("imagenet2012", "test")
     assert images.shape == (2, 224, 224, 3) and images.dtype == np.uint8
+
+
+def test_validation_holdouts_are_the_last_images_of_the_train_split():
+    expected = {"fashion_mnist": 10_000, "mnist": 10_000, "cifar10": 5_000, "cifar100": 5_000}
+    for name, held_out in expected.items():
+        total = get_spec(name).train_examples
+        assert split_range(name, "validation") == ("train", total - held_out, total)
+        assert split_range(name, "train_minus_validation") == ("train", 0, total - held_out)
+    assert describe_split("fashion_mnist", "validation") == "train[50000:60000]"
+    assert describe_split("fashion_mnist", "validation", subset=64) == "train[50000:50064]"
+    assert describe_split("fashion_mnist", "train_minus_validation") == "train[:50000]"
+    assert describe_split("fashion_mnist", "train_minus_validation", subset=300) == "train[:300]"
+    assert describe_split("fashion_mnist", "train") == "train"
+    assert describe_split("cifar10", "test", subset=64) == "test[:64]"
+    assert describe_split("imagenet2012", "test") == "validation"
+    with pytest.raises(ValueError, match="imagenet2012 has no validation hold-out"):
+        load("imagenet2012", "validation", batch_size=8, training=False)
+
+
+@pytest.mark.real_data
+def test_fashion_mnist_holdout_from_idx_files_real_data():
+    images, labels = load_idx_arrays("fashion_mnist", "train")
+    for split, part in (("validation", slice(50_000, None)),
+                        ("train_minus_validation", slice(None, 50_000))):
+        x, y = next(iter(source_dataset("fashion_mnist", split).batch(60_000)))
+        np.testing.assert_array_equal(x.numpy(), images[part], err_msg=split)
+        np.testing.assert_array_equal(y.numpy(), labels[part], err_msg=split)
+    # Training reads the first images of its part: none of them is a hold-out image.
+    first = next(iter(load("fashion_mnist", "train_minus_validation", batch_size=300,
+                           training=False, subset=300)))[1]
+    np.testing.assert_array_equal(first.numpy(), labels[:300])
+
+
+def indexed_examples(self, split, decoders=None, read_config=None, **kwargs):
+    """A tfds mock of 50,000 CIFAR train examples labelled with their index, sliced by tfds' own
+    reading of the split string."""
+    from types import SimpleNamespace
+    [part] = tfds.core.ReadInstruction.from_spec(split).to_absolute(
+        {"train": SimpleNamespace(num_examples=50_000)})
+    assert part.splitname == "train"
+    indices = tf.data.Dataset.range(part.from_ or 0, part.to or 50_000).batch(5_000)
+    return indices.map(lambda index: {"image": tf.zeros([tf.size(index), 32, 32, 3], tf.uint8),
+                                      "label": index}).unbatch()
+
+
+def test_cifar_holdout_through_tfds_split_strings():
+    with tfds.testing.mock_data(as_dataset_fn=indexed_examples):
+        def indices(split):
+            return np.concatenate([y for _, y in source_dataset("cifar10", split).batch(
+                5_000).as_numpy_iterator()])
+        np.testing.assert_array_equal(indices("validation"), np.arange(45_000, 50_000))
+        np.testing.assert_array_equal(indices("train_minus_validation"), np.arange(45_000))

@@ -3,7 +3,7 @@ import pytest
 import keras
 
 from blur_keras.layers import MCDropout, monte_carlo_disabled, set_monte_carlo
-from tests.test_case import run_layer_test, to_numpy
+from tests.test_case import run_fresh_python, run_layer_test, to_numpy
 
 
 def test_standard_layer_checks(tmp_path):
@@ -64,3 +64,26 @@ def test_invalid_rate_raises(rate):
 def test_invalid_seed_raises():
     with pytest.raises(ValueError, match="seed"):
         MCDropout(0.1, seed=1.5)
+
+
+def test_switched_off_stays_off_once_saved_and_loaded_in_a_new_process(tmp_path):
+    model = _model()
+    set_monte_carlo(model, False)
+    path = tmp_path / "deterministic.keras"
+    model.save(path)
+    out = run_fresh_python(f"""
+import numpy as np, keras
+import blur_keras.layers
+model = keras.saving.load_model({str(path)!r})
+x = np.ones((4, 16), "float32")
+print([layer.mc_active for layer in blur_keras.layers.monte_carlo_layers(model)])
+print(np.array_equal(model.predict(x, verbose=0), model.predict(x, verbose=0)))
+""")
+    assert out.split() == ["[False]", "True"]
+    set_monte_carlo(model, True)
+    assert MCDropout.from_config(model.layers[1].get_config()).mc_active is True
+
+
+def test_invalid_mc_active_raises():
+    with pytest.raises(ValueError, match="mc_active must be True or False"):
+        MCDropout(0.1, mc_active="no")

@@ -78,7 +78,7 @@ def test_killed_and_resumed_run_equals_the_uninterrupted_run(tmp_path):
     # MC dropout, augmentation and a learning-rate milestone: everything a resume could replay.
     args = ["--model=resnet_mcdo_smoothing_18", "--model_args={\"width\": 8}", "--epochs=3",
             "--warmup_epochs=1", "--milestones=2", "--train_subset=192",
-            "--eval_ensemble_sizes=1"]
+            "--eval_ensemble_sizes=1", "--validation=holdout"]
     whole = run_train(tmp_path / "whole", *args)
     assert whole.returncode == 0, whole.stderr[-3000:]
     kill_after_backup(tmp_path / "killed", args, epoch=2)
@@ -92,6 +92,18 @@ def test_killed_and_resumed_run_equals_the_uninterrupted_run(tmp_path):
     assert len(reports[1]["history"]["loss"]) == 4               # earlier sessions' epochs too
     for key, values in reports[0]["history"].items():
         np.testing.assert_allclose(reports[1]["history"][key], values, rtol=1e-5, err_msg=key)
+    # The learning curves too: one entry per epoch, those of the killed session included.
+    curves = [json.load(open(tmp_path / run / "curves.json")) for run in ("whole", "killed")]
+    assert curves[0]["epoch"] == curves[1]["epoch"] == [1, 2, 3, 4]
+    assert curves[0]["splits"] == curves[1]["splits"] == reports[0]["splits"] == {
+        "train": "train[:192]", "validation": "train[50000:50064]", "test": "test[:64]"}
+    for key, values in curves[0].items():
+        if key.startswith(("train_", "val_")) or key == "lr":
+            assert len(values) == 4, key
+            np.testing.assert_allclose(curves[1][key], values, rtol=1e-5, err_msg=key)
+    np.testing.assert_allclose(curves[0]["val_nll"], reports[0]["history"]["val_nll"])
+    assert curves[1]["best_val_nll_epoch"] == curves[0]["best_val_nll_epoch"] \
+        == reports[0]["best_val_nll_epoch"] == 1 + int(np.argmin(curves[0]["val_nll"]))
     a = h5_arrays(tmp_path / "whole" / "model.weights.h5")
     b = h5_arrays(tmp_path / "killed" / "model.weights.h5")
     assert a.keys() == b.keys()
@@ -134,6 +146,12 @@ def test_same_seed_gives_same_weights(tmp_path):
     (["--model=resnet_dnn_18", "--batch_size=33", "--cpu_devices=2", "--strategy=mirrored"],
      "not divisible by the 2 replicas"),
     (["--model=resnet_dnn_18", "--strategy=multi_worker"], "TF_CONFIG"),
+    (["--model=resnet_dnn_18", "--validation=train"],
+     "flag --validation=train: value should be one of <test|holdout>"),
+    (["--model=resnet_dnn_18", "--dataset=imagenet2012", "--validation=holdout"],
+     "validation 'holdout' is not supported for imagenet2012"),
+    (["--model=resnet_dnn_18", "--validation=holdout", "--train_subset=50001"],
+     "larger than the 50000 training images"),
 ])
 def test_bad_flags_exit_with_a_clear_error(args, message, tmp_path):
     result = run_train(tmp_path / "run", *args, timeout=300)
@@ -170,7 +188,7 @@ def test_a_run_refused_for_its_data_writes_nothing(tmp_path):
 
 def test_options_are_checked_under_their_own_names_before_derived_ones(tmp_path):
     for field, value in (("train_subset", -5), ("train_subset", 0), ("kl_weight", -1.0),
-                         ("epochs", 0), ("eval_subset", 2.5)):
+                         ("epochs", 0), ("eval_subset", 2.5), ("validation", "val")):
         with pytest.raises(ValueError, match=f"^{field} must be ") as error:
             TrainConfig("resnet_bnn_18", "cifar10", str(tmp_path), **{field: value}).resolved()
         assert repr(value) in str(error.value)
@@ -213,6 +231,9 @@ def test_a_run_directory_belongs_to_one_configuration(tmp_path):
     assert "holds another run" in other.stderr
     assert "model 'resnet_dnn_18' -> 'resnet_dnn_smoothing_18'" in other.stderr
     assert "batch_size 32 -> 16" in other.stderr
+    assert json.load(open(tmp_path / "run.json"))["validation"] == "test"
+    holdout = run_train(tmp_path, *args, "--validation=holdout")
+    assert holdout.returncode == 2 and "validation 'test' -> 'holdout'" in holdout.stderr
     assert (tmp_path / "model.weights.h5").read_bytes() == before      # nothing overwritten
     again = run_train(tmp_path, *args)                                  # the same run: done
     assert again.returncode == 0 and "finished: nothing to train" in again.stdout

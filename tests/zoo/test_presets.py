@@ -18,12 +18,22 @@ def images(count=8):
     return np.random.default_rng(0).normal(size=(count, 28, 28, 1)).astype("float32")
 
 
+def pixels(count=8):
+    return np.random.default_rng(0).integers(0, 256, (count, 28, 28, 1), dtype="uint8")
+
+
 def test_published_preset_loads_back_with_the_trained_weights(tiny_zoo, zoo_copy):
+    from blur_keras import data, robustness
     run_model = keras.saving.load_model(tiny_zoo.parent / "run" / "model.keras")
     model = zoo.load(TINY)
-    assert zoo.names() == [TINY]
-    np.testing.assert_allclose(model.predict(images(), verbose=0),
-                               run_model.predict(images(), verbose=0), rtol=1e-5, atol=1e-5)
+    assert TINY in zoo.names() and len(zoo.names()) > 1      # beside the shipped presets
+    spec = data.get_spec("fashion_mnist")
+    trained_on = robustness.normalize_images(pixels(), (spec.mean, spec.std))
+    np.testing.assert_allclose(model.predict(pixels(), verbose=0),        # raw pixels in
+                               run_model.predict(trained_on, verbose=0), rtol=1e-5, atol=1e-5)
+    bare = zoo.load(TINY, include_preprocessing=False)
+    np.testing.assert_allclose(bare.predict(trained_on, verbose=0),
+                               run_model.predict(trained_on, verbose=0), rtol=1e-5, atol=1e-5)
     card = zoo.card(TINY)
     assert card["model"] == "resnet_dnn_smoothing_18" and card["model_args"] == {"width": 4}
     assert card["parameters"] == model.count_params()
@@ -122,7 +132,7 @@ def test_a_preset_directory_verifies_itself_through_its_card(zoo_copy, tmp_path)
     model = zoo.load(str(zoo_copy / TINY))                       # by directory, outside the index
     assert model.count_params() == zoo.card(TINY)["parameters"]
     flip_byte(zoo_copy / TINY / "model.weights.h5")
-    with pytest.raises(zoo.PresetError, match=r"model\.weights\.h5"):
+    with pytest.raises(zoo.PresetError, match=r"model\.weights\.h5 .* the directory's own card"):
         zoo.load(str(zoo_copy / TINY))
 
 
@@ -183,11 +193,12 @@ def run_zoo(*args, **env):
 def test_cli_list_show_verify_and_errors(zoo_copy):
     env = {"BLUR_KERAS_ZOO_DIR": str(zoo_copy)}
     listed = run_zoo("list", **env)
-    assert listed.returncode == 0 and listed.stdout.split() == [TINY], listed.stderr
+    assert listed.returncode == 0 and listed.stdout.split() == zoo.names(), listed.stderr
+    assert TINY in listed.stdout.split()                 # with the shipped presets
     shown = run_zoo("show", TINY, **env)
     assert shown.returncode == 0 and json.loads(shown.stdout)["name"] == TINY
     verified = run_zoo("verify", **env)
-    assert verified.returncode == 0 and "verified 1 preset" in verified.stdout
+    assert verified.returncode == 0 and f"verified {len(zoo.names())} preset" in verified.stdout
     flip_byte(zoo_copy / TINY / "README.md")
     broken = run_zoo("verify", **env)
     assert broken.returncode == 1 and "README.md" in broken.stderr
@@ -197,6 +208,8 @@ def test_cli_list_show_verify_and_errors(zoo_copy):
     for command in ("show", "verify"):      # a mistyped name is bad input, not a failed check
         typo = run_zoo(command, TINY + "x", **env)
         assert typo.returncode == 2 and f"Unknown preset '{TINY}x'" in typo.stderr
+        nowhere = run_zoo(command, str(zoo_copy / "nowhere"), **env)   # a path with no preset
+        assert nowhere.returncode == 2 and "No preset directory at" in nowhere.stderr
     unpublished = run_zoo("publish", "--run_dir=/nonexistent", f"--name={TINY}", **env)
     assert unpublished.returncode == 2 and "no result.json" in unpublished.stderr
 
@@ -234,3 +247,25 @@ def test_the_zoo_table_is_copied_into_the_readme_beside_the_zoo(zoo_copy):
     readme.write_text(unmarked)
     write_zoo_readme(str(zoo_copy))
     assert readme.read_text() == unmarked
+
+
+def test_cli_readmes_rewrites_the_readmes_from_the_cards_and_nothing_else(zoo_copy):
+    from blur_keras.integrity import file_record
+    from blur_keras.zoo.cards import card_readme
+    directory = zoo_copy / TINY
+    readme = directory / "README.md"
+    readme.write_text("# an older template\n")                 # as the index records it
+    index = json.loads((zoo_copy / "index.json").read_text())
+    index[TINY]["files"]["README.md"] = file_record(str(readme))
+    (zoo_copy / "index.json").write_text(json.dumps(index))
+    kept = {name: (directory / name).read_bytes()
+            for name in ("config.json", "model.weights.h5", "metadata.json")}
+    rewritten = run_zoo("readmes", BLUR_KERAS_ZOO_DIR=str(zoo_copy))
+    assert rewritten.returncode == 0 and "rewrote the README of 1 preset" in rewritten.stdout, \
+        rewritten.stderr
+    # A preset outside the shipped zoo: its README loads it by its directory.
+    assert readme.read_text() == card_readme(json.loads((directory / "metadata.json").read_text()),
+                                             str(directory))
+    assert f'blur_keras.zoo.load("{directory}", seed=0)' in readme.read_text()
+    assert {name: (directory / name).read_bytes() for name in kept} == kept
+    assert zoo.verify(TINY) == [TINY]

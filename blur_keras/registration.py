@@ -1,0 +1,108 @@
+"""Every object of blur_keras that Keras can deserialise is known to Keras once `blur_keras` is.
+
+`import blur_keras` stays light (no Keras, TensorFlow or TFP import: the
+programs configure logging before TensorFlow starts), yet a `.keras` file
+that uses any layer, model, metric, loss, optimizer, schedule or prior of the
+package must load after it, whichever submodule was imported. So when Keras
+is imported (at once if it already is), each registered name of
+`SERIALIZABLES` gets a stand-in in Keras' registry of custom objects
+(`keras.saving.get_custom_objects()`). Deserialising one imports the module
+that defines it (so TFP is imported only when a Bayesian layer is loaded),
+whose `register_keras_serializable` decorator then replaces the stand-in with
+the class itself.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.abc
+import importlib.util
+import sys
+
+#: Registered name -> the module that defines it. A test checks that this is every object the
+#: package registers with `keras.saving.register_keras_serializable`.
+SERIALIZABLES = {
+    "blur_keras>AdaptiveAveragePooling2D": "blur_keras.layers.adaptive_average_pooling",
+    "blur_keras>Blur": "blur_keras.layers.blur",
+    "blur_keras>GlobalMedianPooling2D": "blur_keras.layers.global_median_pooling",
+    "blur_keras>MCDropout": "blur_keras.layers.mc_dropout",
+    "blur_keras>PaddedMaxPooling2D": "blur_keras.layers.padded_max_pooling",
+    "blur_keras>PixelStandardization": "blur_keras.layers.pixel_standardization",
+    "blur_keras>Prob": "blur_keras.layers.prob",
+    "blur_keras>SpatialSmoothing": "blur_keras.layers.spatial_smoothing",
+    "blur_keras>Conv2DFlipout": "blur_keras.bayesian.variational",
+    "blur_keras>Conv2DReparameterization": "blur_keras.bayesian.variational",
+    "blur_keras>DenseFlipout": "blur_keras.bayesian.variational",
+    "blur_keras>DenseReparameterization": "blur_keras.bayesian.variational",
+    "blur_keras>NormalPrior": "blur_keras.bayesian.priors",
+    "blur_keras>Ensemble": "blur_keras.predict",
+    "blur_keras>BrierScore": "blur_keras.metrics",
+    "blur_keras>ExpectedCalibrationError": "blur_keras.metrics",
+    "blur_keras>NegativeLogLikelihood": "blur_keras.metrics",
+    "blur_keras>SparseCrossentropy": "blur_keras.training.losses",
+    "blur_keras>TorchSGD": "blur_keras.training.optimizers",
+    "blur_keras>WarmupCosine": "blur_keras.training.schedules",
+    "blur_keras>WarmupMultiStep": "blur_keras.training.schedules",
+}
+
+
+class _StandIn:
+    """Takes a registered class's place in Keras' registry until its module is imported."""
+
+    def __init__(self, registered_name: str, module: str):
+        self.registered_name = registered_name
+        self.module = module
+
+    def resolve(self) -> type:
+        """The class itself (importing its module registers it in the stand-in's place)."""
+        name = self.registered_name.split(">", 1)[1]
+        return getattr(importlib.import_module(self.module), name)
+
+    def from_config(self, config: dict):
+        return self.resolve().from_config(config)
+
+    def __repr__(self) -> str:
+        return f"<{self.registered_name}, defined in {self.module} (not imported yet)>"
+
+
+def _register(keras_module) -> None:
+    registry = keras_module.saving.get_custom_objects()
+    for registered_name, module in SERIALIZABLES.items():
+        registry.setdefault(registered_name, _StandIn(registered_name, module))
+
+
+class _RegisterAfterLoading(importlib.abc.Loader):
+    """Keras' own loader, followed by `_register` once Keras is fully imported."""
+
+    def __init__(self, loader):
+        self.loader = loader
+
+    def create_module(self, spec):
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module):
+        module.__loader__ = module.__spec__.loader = self.loader   # nothing of ours remains
+        self.loader.exec_module(module)
+        _register(module)
+
+
+class _KerasImportWatcher(importlib.abc.MetaPathFinder):
+    """Finds nothing itself; hands Keras' module spec over with `_RegisterAfterLoading`."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != "keras":
+            return None
+        sys.meta_path.remove(self)                   # one use: Keras is imported once
+        spec = importlib.util.find_spec(fullname)    # what the other finders find
+        if spec is not None and spec.loader is not None:
+            spec.loader = _RegisterAfterLoading(spec.loader)
+        return spec
+
+
+def register_with_keras() -> None:
+    """Registers a stand-in for every `SERIALIZABLES` name: now if Keras is imported, else as
+    soon as it is (a finder on `sys.meta_path` waits for its import)."""
+    if "keras" in sys.modules:
+        _register(sys.modules["keras"])
+    elif not any(isinstance(finder, _KerasImportWatcher) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _KerasImportWatcher())
