@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Sequence
 
 import numpy as np
@@ -34,6 +35,21 @@ def blur_filter(kernel: Sequence[float]) -> np.ndarray:
     return np.outer(taps, taps) / taps.sum() ** 2
 
 
+def box_passes(kernel: Sequence[float]) -> int | None:
+    """How many 2x2 box passes make `kernel`'s filter, or None when none do.
+
+    A binomial kernel `(C(n-1, 0), ..., C(n-1, n-1))` (at any scale) is the box
+    `(1, 1)` convolved with itself `n - 1` times, so its filter is `n - 1`
+    stride-1 2x2 average poolings: `(1, 1)` is one, `(1, 2, 1)` two,
+    `(1, 4, 6, 4, 1)` four, `(1,)` none (0).
+    """
+    taps = np.asarray(kernel, dtype=np.float64)
+    binomial = np.array([math.comb(taps.size - 1, i) for i in range(taps.size)], np.float64)
+    if np.allclose(taps / taps.sum(), binomial / binomial.sum(), rtol=1e-12, atol=0):
+        return taps.size - 1
+    return None
+
+
 def blur_pads(size: int, padding: str) -> tuple[int, int]:
     """Zeros padded before and after one spatial axis for a kernel of `size` taps."""
     if padding == "same":
@@ -52,6 +68,9 @@ class Blur(keras.layers.Layer):
     from the config, not a weight: a model's weight file does not change when
     blurs are added. `kernel=(1, 1)` is the 2x2 box blur of Park & Kim (2022),
     `(1, 2, 1)` and `(1, 4, 6, 4, 1)` are binomial blurs, `(1,)` is the identity.
+    Binomial filters run as repeated stride-1 2x2 average poolings (equal to the
+    depthwise convolution to float rounding, and cheaper to train on CPU); other
+    kernels as a depthwise convolution.
 
     Args:
         kernel: 1-D taps (length >= 1, positive).
@@ -90,6 +109,7 @@ class Blur(keras.layers.Layer):
         self.pad_mode = pad_mode
         self.data_format = standardize_data_format(data_format)
         self.pads = blur_pads(len(self.kernel), padding)
+        self.box_passes = box_passes(self.kernel)
         self._depthwise_filter = None
 
     def _check_spatial(self, input_shape) -> None:
@@ -124,6 +144,14 @@ class Blur(keras.layers.Layer):
         self._check_spatial(inputs.shape)
         x = pad_spatial(inputs, (self.pads, self.pads), self.pad_mode,
                         spatial_axes(self.data_format))
+        if self.box_passes is not None:
+            # Binomial filters as repeated 2x2 average pooling: the same numbers (to float
+            # rounding), and pooling's gradient is far cheaper than a depthwise convolution's
+            # on CPU (benchmarks/smoothing_cost.py).
+            for _ in range(self.box_passes):
+                x = ops.average_pool(x, 2, strides=1, padding="valid",
+                                     data_format=self.data_format)
+            return x
         kernel = ops.convert_to_tensor(self._depthwise_filter, dtype=inputs.dtype)
         return ops.depthwise_conv(x, kernel, strides=1, padding="valid",
                                   data_format=self.data_format)

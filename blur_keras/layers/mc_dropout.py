@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import keras
 
+from blur_keras.layers.dropout_masks import dropout
 from blur_keras.layers.monte_carlo import MonteCarloLayer
 
 
@@ -30,7 +31,10 @@ class MCDropout(MonteCarloLayer, keras.layers.Dropout):
 
     Returns:
         The input with units zeroed at `rate` and the rest scaled by
-        `1 / (1 - rate)`.
+        `1 / (1 - rate)`. Without `noise_shape` the masks come from 16-bit
+        thresholds (`blur_keras.layers.dropout_masks`: half the random bits
+        of `keras.random.dropout`), so the effective rate is `rate` rounded to
+        a multiple of `2**-16` (within 7.6e-6 of it).
 
     Example:
 
@@ -52,7 +56,11 @@ class MCDropout(MonteCarloLayer, keras.layers.Dropout):
         self.mc_active = mc_active
 
     def call(self, inputs, training=None):
-        return super().call(inputs, training=True if self.mc_active else training)
+        if not (self.mc_active or training) or self.rate == 0:
+            return inputs
+        if self.noise_shape is not None:   # broadcast masks: Keras' own dropout
+            return super().call(inputs, training=True)
+        return dropout(inputs, self.rate, self.seed_generator)
 
     def get_config(self):
         return {**super().get_config(), "mc_active": self.mc_active}

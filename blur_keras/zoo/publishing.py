@@ -19,7 +19,7 @@ from blur_keras.zoo.files import (
     BUILD_FILE, PRESET_FILES, PresetError, file_record, read_build_spec, read_index, write_index,
     zoo_directory)
 from blur_keras.zoo.preprocessing import SCALING
-from blur_keras.zoo.preset import build_from_files, save_preset, write_card
+from blur_keras.zoo.preset import build_from_files, card_in_zoo, save_preset, write_card
 
 #: Seed set before every evaluation of a preset (the cards' numbers; `load(..., seed=0)`).
 EVALUATION_SEED = 0
@@ -129,6 +129,89 @@ def _train_split(subset: int | None, examples: int) -> str:
     return f"train split, all {examples} images"
 
 
+def _corruption_images(test_subset: int | None) -> int:
+    return min(CORRUPTION_IMAGES, test_subset or CORRUPTION_IMAGES)
+
+
+def preset_evaluation(directory: str, dataset: str, stochastic: bool, test_subset: int | None,
+                      data_dir: str | None, say) -> dict:
+    """A card's `evaluation`: the preset in `directory` as written, seed `EVALUATION_SEED`.
+
+    The test split (or its first `test_subset` images) at N = 1, 2, 5, 10 for stochastic
+    presets (N = 1 otherwise), the first 1,000 test images likewise (the first `test_subset`
+    when fewer: `first_images` records how many), and N = 50 on those.
+    """
+    say(f"{os.path.basename(directory)}: evaluating the test split")
+    sizes = STOCHASTIC_SIZES if stochastic else (1,)
+    progress = say is print
+    first_images = min(FIRST_IMAGES, test_subset or FIRST_IMAGES)
+    test = evaluate_preset(directory, dataset, test_subset, sizes, data_dir, progress)
+    first = evaluate_preset(directory, dataset, first_images, sizes, data_dir)
+    large = ({str(LARGE_SIZE): evaluate_preset(directory, dataset, first_images,
+                                               (LARGE_SIZE,), data_dir)[str(LARGE_SIZE)]}
+             if stochastic else {})
+    return {
+        "protocol": (f"blur_keras.evaluation.evaluate_ensemble_sizes after "
+                     f"keras.utils.set_random_seed({EVALUATION_SEED}), float32, batch "
+                     f"{EVAL_BATCH}"
+                     + (f"; N = 1, 2, 5, 10 from one 10-sample pass; N = {LARGE_SIZE} from a "
+                        f"{LARGE_SIZE}-sample pass over the first {first_images} test images"
+                        if stochastic else "; deterministic: N = 1")),
+        "stochastic": stochastic, "test": test, "first_images": first_images,
+        "first_1000": first, f"first_1000_n{LARGE_SIZE}": large}
+
+
+def reevaluate(names=None, zoo_dir: str | None = None, data_dir: str | None = None,
+               progress: bool = True) -> list[str]:
+    """Evaluates presets again as they are and rewrites their cards' metrics.
+
+    For a change that moves a card's numbers without touching its weights (e.g.
+    new MC dropout masks): every preset is verified, then each chosen preset's
+    `evaluation` (and its corruption summary, where the card has one) is
+    computed again exactly as `publish` computes it, and its card, README, index
+    entry and the zoo's table are rewritten. Configs and weights are not touched.
+
+    Args:
+        names: presets to re-evaluate (default: every preset of the zoo).
+        zoo_dir: the zoo (default `zoo_directory()`).
+        data_dir: where the dataset is (see `blur_keras.data.load`).
+        progress: print progress.
+
+    Returns:
+        The presets re-evaluated.
+
+    Raises:
+        PresetError: a preset fails its check, or a name is not in the zoo.
+    """
+    zoo_dir = zoo_dir or zoo_directory()
+    index = read_index(zoo_dir)
+    names = sorted(index) if names is None else list(names)
+    unknown = [n for n in names if n not in index]
+    if unknown:
+        raise PresetError(f"Not in the zoo {zoo_dir}: {unknown}; it holds {sorted(index)}.")
+    cards = {name: card_in_zoo(zoo_dir, name) for name in sorted(index)}   # verifies them all
+    say = print if progress else (lambda *_: None)
+    for name in names:
+        card = dict(cards[name])
+        directory = os.path.join(zoo_dir, name)
+        subset = re.search(r"first (\d+) images", card["splits"]["test"])
+        test_subset = int(subset.group(1)) if subset else None
+        card["evaluation"] = preset_evaluation(directory, card["dataset"],
+                                               card["evaluation"]["stochastic"], test_subset,
+                                               data_dir, say)
+        if "corruptions" in card:
+            say(f"{name}: generated corruptions")
+            card["corruptions"] = corruption_summary(directory, card["dataset"], data_dir,
+                                                     images=_corruption_images(test_subset))
+        records = card.pop("files")
+        write_card(directory, card, records)
+        for file in PRESET_FILES:
+            index[name]["files"][file] = file_record(os.path.join(directory, file))
+    write_index(index, zoo_dir)
+    write_zoo_readme(zoo_dir)
+    return names
+
+
 def publish(run_dir: str, name: str, zoo_dir: str | None = None, *, notes=(),
             corruptions: bool = True, progress: bool = True, data_dir: str | None = None,
             test_subset: int | None = None) -> dict:
@@ -178,14 +261,6 @@ def publish(run_dir: str, name: str, zoo_dir: str | None = None, *, notes=(),
     draft = save_preset(model, directory, {"name": name})   # the files the evaluation reads
     stochastic = evaluation.is_stochastic(model)
     say = print if progress else (lambda *_: None)
-    say(f"{name}: evaluating the test split")
-    sizes = STOCHASTIC_SIZES if stochastic else (1,)
-    first_images = min(FIRST_IMAGES, test_subset or FIRST_IMAGES)
-    test = evaluate_preset(directory, config["dataset"], test_subset, sizes, data_dir, progress)
-    first = evaluate_preset(directory, config["dataset"], first_images, sizes, data_dir)
-    large = ({str(LARGE_SIZE): evaluate_preset(directory, config["dataset"], first_images,
-                                               (LARGE_SIZE,), data_dir)[str(LARGE_SIZE)]}
-             if stochastic else {})
     spec = data.get_spec(config["dataset"])
     epoch_seconds = result.get("training_seconds") or result["training_seconds_this_session"]
     card = {
@@ -210,23 +285,14 @@ def publish(run_dir: str, name: str, zoo_dir: str | None = None, *, notes=(),
         "date": datetime.date.today().isoformat(),
         "license": LICENSE,
         "citation": paper_reference(),
-        "evaluation": {
-            "protocol": (f"blur_keras.evaluation.evaluate_ensemble_sizes after "
-                         f"keras.utils.set_random_seed({EVALUATION_SEED}), float32, batch "
-                         f"{EVAL_BATCH}"
-                         + (f"; N = 1, 2, 5, 10 from one 10-sample pass; N = {LARGE_SIZE} from a "
-                            f"{LARGE_SIZE}-sample pass over the first {first_images} test images"
-                            if stochastic else "; deterministic: N = 1")),
-            "stochastic": stochastic, "test": test, "first_images": first_images,
-            "first_1000": first,
-            f"first_1000_n{LARGE_SIZE}": large},
+        "evaluation": preset_evaluation(directory, config["dataset"], stochastic, test_subset,
+                                        data_dir, say),
         "notes": list(notes),
     }
     if corruptions:
         say(f"{name}: generated corruptions")
         card["corruptions"] = corruption_summary(directory, config["dataset"], data_dir,
-                                                 images=min(CORRUPTION_IMAGES, test_subset or
-                                                            CORRUPTION_IMAGES))
+                                                 images=_corruption_images(test_subset))
     card = write_card(directory, card, draft["files"])
     index = read_index(zoo_dir)
     index[name] = {"files": {f: file_record(os.path.join(directory, f)) for f in PRESET_FILES}}

@@ -119,3 +119,35 @@ def test_rank_and_size_errors():
         Blur((1, 4, 6, 4, 1), padding="valid")(np.ones((1, 4, 8, 1), "float32"))
     with pytest.raises(ValueError, match="reflect"):
         Blur((1, 4, 6, 4, 1), padding="full", pad_mode="reflect")(np.ones((1, 4, 4, 1), "float32"))
+
+
+def _depthwise_blur(layer: Blur, x):
+    """The layer's filter as a float32 depthwise convolution (the implementation before pooling)."""
+    from blur_keras.layers.padding import pad_spatial
+    from blur_keras.layers.validation import spatial_axes
+    padded = pad_spatial(x, (layer.pads, layer.pads), layer.pad_mode,
+                         spatial_axes(layer.data_format))
+    channels = x.shape[-1] if layer.data_format == "channels_last" else x.shape[1]
+    kernel = np.tile(layer.filter_2d[:, :, None, None], (1, 1, channels, 1)).astype("float32")
+    return to_numpy(ops.depthwise_conv(padded, kernel, strides=1, padding="valid",
+                                       data_format=layer.data_format))
+
+
+@pytest.mark.parametrize("kernel", KERNELS + [(2, 2), (1, 3, 3, 1)])
+@pytest.mark.parametrize("padding", PADDINGS)
+@pytest.mark.parametrize("pad_mode", PAD_MODES)
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+def test_pooling_path_equals_the_depthwise_convolution(kernel, padding, pad_mode, data_format):
+    shape = (2, 9, 8, 5) if data_format == "channels_last" else (2, 5, 9, 8)
+    x = random_input(shape, seed=3)
+    layer = Blur(kernel, padding, pad_mode, data_format=data_format)
+    assert layer.box_passes == len(kernel) - 1        # every binomial kernel takes the pooling path
+    np.testing.assert_allclose(to_numpy(layer(x)), _depthwise_blur(layer, x), rtol=0, atol=1e-6)
+
+
+def test_non_binomial_kernels_keep_the_depthwise_convolution():
+    layer = Blur((1, 2, 3))
+    assert layer.box_passes is None
+    x = random_input((2, 6, 6, 3), seed=4)
+    np.testing.assert_allclose(to_numpy(layer(x)), reference_blur(x, (1, 2, 3), "same", "constant"),
+                               rtol=1e-5, atol=1e-6)

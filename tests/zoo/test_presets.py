@@ -269,3 +269,27 @@ def test_cli_readmes_rewrites_the_readmes_from_the_cards_and_nothing_else(zoo_co
     assert f'blur_keras.zoo.load("{directory}", seed=0)' in readme.read_text()
     assert {name: (directory / name).read_bytes() for name in kept} == kept
     assert zoo.verify(TINY) == [TINY]
+
+
+def test_reevaluate_rewrites_the_metrics_and_nothing_else(zoo_copy):
+    """A card whose numbers no longer match its weights gets them back; weights stay as they are."""
+    from blur_keras.integrity import file_record
+    from blur_keras.zoo.publishing import reevaluate
+    directory = zoo_copy / TINY
+    card_path = directory / "metadata.json"
+    original = json.loads(card_path.read_text())
+    stale = json.loads(card_path.read_text())
+    stale["evaluation"]["test"]["1"]["nll"] = 123.0
+    card_path.write_text(json.dumps(stale, indent=2) + "\n")
+    index = json.loads((zoo_copy / "index.json").read_text())
+    index[TINY]["files"]["metadata.json"] = file_record(str(card_path))
+    (zoo_copy / "index.json").write_text(json.dumps(index))
+    kept = {name: (directory / name).read_bytes() for name in ("config.json", "model.weights.h5")}
+    assert reevaluate([TINY], str(zoo_copy), progress=False) == [TINY]
+    card = json.loads(card_path.read_text())
+    assert card["evaluation"] == original["evaluation"]
+    assert card["corruptions"] == original["corruptions"]
+    assert {name: (directory / name).read_bytes() for name in kept} == kept
+    assert zoo.verify(TINY) == [TINY]
+    with pytest.raises(ValueError, match="Not in the zoo"):
+        reevaluate(["resnet_dnn_18.nothing"], str(zoo_copy), progress=False)
