@@ -7,6 +7,7 @@ Examples:
     python -m blur_keras.zoo publish --run_dir=runs/my_run --name=resnet_mcdo_18.mine
     python -m blur_keras.zoo build --runs_dir=~/blur_keras_runs   # rebuilds the shipped zoo
     python -m blur_keras.zoo readmes   # each preset's README.md again from its card (new template)
+    python -m blur_keras.zoo reevaluate [NAME ...]   # the cards' metrics again, weights untouched
 
 Exit codes: 0 done, 1 a preset failed its check, 2 a bad command, flag or preset name.
 """
@@ -30,9 +31,10 @@ flags.DEFINE_string("runs_dir", "~/blur_keras_runs", "build: where training runs
 flags.DEFINE_list("only", None, "build: only these presets.")
 flags.DEFINE_bool("corruptions", True, "publish: add the generated-corruption summary.")
 
-COMMANDS = ("list", "show", "verify", "publish", "build", "readmes")
+COMMANDS = ("list", "show", "verify", "publish", "build", "readmes", "reevaluate")
 USAGE = ("usage: python -m blur_keras.zoo list | show NAME | verify [NAME] | "
-         "publish --run_dir=DIR --name=NAME | build [--runs_dir=DIR] [--only=NAME,...] | readmes")
+         "publish --run_dir=DIR --name=NAME | build [--runs_dir=DIR] [--only=NAME,...] | readmes | "
+         "reevaluate [NAME ...]")
 
 
 def _fail(message: str, code: int = 2):
@@ -49,7 +51,7 @@ def main(argv) -> None:
     if FLAGS.zoo_dir:
         os.environ["BLUR_KERAS_ZOO_DIR"] = FLAGS.zoo_dir
     expected = {"list": (0, 0), "show": (1, 1), "verify": (0, 1), "publish": (0, 0),
-                "build": (0, 0), "readmes": (0, 0)}[command]
+                "build": (0, 0), "readmes": (0, 0), "reevaluate": (0, 99)}[command]
     if not expected[0] <= len(rest) <= expected[1]:
         _fail(f"'{command}' takes {expected[0]}-{expected[1]} names; got {rest}. {USAGE}")
     from blur_keras.startup import quiet_tensorflow_start
@@ -74,6 +76,11 @@ def main(argv) -> None:
         elif command == "build":
             built = zoo.build(FLAGS.runs_dir, only=FLAGS.only)
             print(f"built {len(built)} preset(s): {', '.join(built)}")
+        elif command == "reevaluate":
+            from blur_keras.zoo.publishing import reevaluate
+            done = reevaluate(rest or None)
+            print(f"re-evaluated {len(done)} preset(s) in {zoo.zoo_directory()}: "
+                  f"{', '.join(done)}; configs and weights unchanged.")
         else:
             from blur_keras.zoo.readmes import rewrite_readmes
             rewritten = rewrite_readmes()

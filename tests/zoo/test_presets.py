@@ -293,3 +293,5 @@ def test_reevaluate_rewrites_the_metrics_and_nothing_else(zoo_copy):
     assert zoo.verify(TINY) == [TINY]
     with pytest.raises(ValueError, match="Not in the zoo"):
         reevaluate(["resnet_dnn_18.nothing"], str(zoo_copy), progress=False)
+    refused = run_zoo("reevaluate", "resnet_dnn_18.nothing", BLUR_KERAS_ZOO_DIR=str(zoo_copy))
+    assert refused.returncode == 2 and "Not in the zoo" in refused.stderr, refused.stderr
