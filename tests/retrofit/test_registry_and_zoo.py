@@ -37,9 +37,11 @@ def test_retrofit_rebuilds_the_builders_mcdo_smoothing_variant_exactly(name, wid
     retrofitted = retrofit(plain, {"padding": "reference"}, mc_dropout=rate, mc_dropout_seed=7)
     x = random_input((2, 32, 32, 3))
     expected = to_numpy(built(x))     # the first call of each: the same masks if the same seeds
-    np.testing.assert_allclose(to_numpy(retrofitted(x)), expected, rtol=1e-5, atol=1e-5)
+    # Untrained logits can be ~1e-4 (VGG at width 4): tolerances scale with the outputs.
+    scale = np.abs(expected).max()
+    np.testing.assert_allclose(to_numpy(retrofitted(x)), expected, rtol=1e-5, atol=1e-5 * scale)
     other_seeds = retrofit(plain, {"padding": "reference"}, mc_dropout=rate, mc_dropout_seed=8)
-    assert not np.allclose(to_numpy(other_seeds(x)), expected, atol=1e-4)
+    assert not np.allclose(to_numpy(other_seeds(x)), expected, rtol=0, atol=1e-2 * scale)
     kinds = [entry["kind"] for entry in describe(retrofitted)]
     assert kinds.count("smoothing") == (5 if name.startswith("vgg") else 4)
     assert kinds.count("mc_dropout") == len(describe(built)) - kinds.count("smoothing")
