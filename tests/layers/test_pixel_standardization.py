@@ -24,8 +24,11 @@ def test_computes_what_the_data_pipeline_computes_for_uint8_and_float_pixels():
     scaled = tf.cast(pixels, tf.float32) / 255.0
     expected = ((scaled - tf.constant(mean)) / tf.constant(std)).numpy()
     layer = PixelStandardization(mean, std)
-    np.testing.assert_array_equal(to_numpy(layer(pixels)), expected)
-    np.testing.assert_array_equal(to_numpy(layer(pixels.astype("float32"))), expected)
+    # Bit for bit on TensorFlow, the backend the zoo's cards are computed on; XLA (JAX) may turn
+    # a division into a multiplication by the reciprocal, one float32 rounding apart.
+    tolerance = 0 if keras.backend.backend() == "tensorflow" else 1e-6
+    for x in (pixels, pixels.astype("float32")):
+        np.testing.assert_allclose(to_numpy(layer(x)), expected, rtol=tolerance, atol=tolerance)
 
 
 def test_channels_first():
