@@ -3,7 +3,8 @@
 Usage (from the repository root; resumable: a finished run is skipped, a killed one resumes
 from its last backup):
     python scripts/recipe_search.py run --lane=0 --lanes=2 [--runs_dir=~/runs/search]
-    python scripts/recipe_search.py collect      # copies finished runs to zoo/search/*.json
+    python scripts/recipe_search.py collect      # finished runs -> docs/recipe_search/runs/*.json
+    python scripts/recipe_search_report.py       # -> docs/recipe_search.md and its plot
 
 Every run trains on the first 50,000 training images and validates on the last 10,000; the test
 split is read only by each run's final evaluation and is not used by any choice. Lane k of n takes
@@ -30,7 +31,9 @@ RUNS = {
     "dnn_cosine_e30": ("resnet_dnn_18", "cosine", 30, None),
     "mcdo0.3_multistep_e15": ("resnet_mcdo_18", "multistep", 15, 0.3),
 }
-RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "zoo", "search")
+#: Finished runs' records, committed (outside zoo/, whose JSON files ship in the wheel).
+RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "docs", "recipe_search",
+                       "runs")
 
 
 def command(name: str, runs_dir: str) -> list[str]:

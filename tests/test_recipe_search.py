@@ -1,0 +1,63 @@
+"""The recipe search's page: its choices follow their rules on validation numbers, and stay open
+while a run they need is missing (scripts/recipe_search_report.py)."""
+
+import importlib.util
+import os
+import sys
+
+import pytest
+
+SCRIPTS = os.path.join(os.path.dirname(__file__), "..", "scripts")
+
+
+@pytest.fixture(scope="module")
+def report():
+    sys.path.insert(0, SCRIPTS)
+    try:
+        spec = importlib.util.spec_from_file_location(
+            "recipe_search_report", os.path.join(SCRIPTS, "recipe_search_report.py"))
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        yield module
+    finally:
+        sys.path.remove(SCRIPTS)
+
+
+def record(name, val_nll, test_nll=9.0, ns=("1",)):
+    metrics = lambda nll: {"nll": nll, "accuracy": 0.9, "ece": 0.01}  # noqa: E731
+    return {"name": name,
+            "curves": {"epoch": [1, 2], "val_nll": [1.0, val_nll], "best_val_nll_epoch": 2},
+            "result": {"validation": {n: metrics(val_nll) for n in ns},
+                       "test": {n: metrics(test_nll) for n in ns}}}
+
+
+def test_choices_are_the_lowest_validation_nll_and_ignore_the_test_split(report):
+    runs = {"dnn_cosine_e15": record("dnn_cosine_e15", 0.20, test_nll=0.5),
+            "dnn_multistep_e15": record("dnn_multistep_e15", 0.21, test_nll=0.1),
+            "dnn_cosine_e30": record("dnn_cosine_e30", 0.19)}
+    for rate, nll in (("0.05", 0.22), ("0.1", 0.18), ("0.2", 0.19), ("0.3", 0.25)):
+        name = f"mcdo{rate}_cosine_e15"
+        runs[name] = record(name, nll, ns=("1", "10"))
+    chosen = report.decisions(runs)
+    assert chosen["schedule"]["choice"] == "cosine"
+    assert chosen["epochs"]["choice"] == "30"
+    assert chosen["rate"]["choice"] == "0.1"
+    line = report.comparison_line(runs, chosen["rate"])
+    assert "MC dropout (rate 0.1) at N = 10 beats" in line and "0.1800 vs 0.2000" in line
+    runs["dnn_cosine_e15"] = record("dnn_cosine_e15", 0.17)
+    assert "does not beat" in report.comparison_line(runs, chosen["rate"])
+
+
+def test_a_choice_with_a_missing_run_is_open_and_the_page_says_so(report, tmp_path):
+    runs = {"dnn_cosine_e15": record("dnn_cosine_e15", 0.20),
+            "mcdo0.3_cosine_e15": record("mcdo0.3_cosine_e15", 0.18, ns=("1", "10"))}
+    chosen = report.decisions(runs)
+    assert chosen["schedule"] == {"choice": None, "values": {"cosine": 0.20},
+                                  "missing": ["dnn_multistep_e15"]}
+    assert chosen["rate"]["choice"] is None
+    text = report.page(runs)
+    assert "**Schedule**: open, waiting for dnn_multistep_e15" in text
+    assert "**MC dropout vs deterministic** (validation NLL, N = 10 vs N = 1): open." in text
+    assert "Finished: 2 of 8 runs." in text
+    report.plot(runs, str(tmp_path / "plot.png"))
+    assert (tmp_path / "plot.png").stat().st_size > 1000
