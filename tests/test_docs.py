@@ -4,7 +4,7 @@ The blocks come from `tests/markdown_code.py`: each runs in a fresh namespace
 in a temporary working directory (the files it writes go there), the blocks
 of a `<!-- docs-test: group NAME -->` together, in order; a block marked
 `<!-- docs-test: skip (reason) -->` is reported as skipped with its reason.
-Add a Markdown file to `DOCUMENTS` and its blocks are tested the same way.
+A new page in `docs/` is picked up by itself; its blocks are tested the same way.
 """
 
 import pathlib
@@ -14,11 +14,15 @@ import pytest
 from tests.markdown_code import python_blocks, runs
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-#: The Markdown files whose Python blocks are run, relative to the repository.
-DOCUMENTS = ("README.md",)
+#: The Markdown files whose Python blocks are run, relative to the repository: the front page
+#: and every page of `docs/`.
+DOCUMENTS = ("README.md", *sorted(str(page.relative_to(ROOT)) for page in (ROOT / "docs").glob("*.md")))
 
 BLOCKS = [block for document in DOCUMENTS for block in python_blocks(str(ROOT / document))]
 RUNS = runs(BLOCKS)
+#: The topic pages of `docs/`: each shows its subject with at least one example that runs.
+TOPIC_PAGES = ("layers", "models", "zoo", "training", "evaluation", "analyses", "retrofit",
+               "development")
 
 
 def run_id(blocks) -> str:
@@ -35,6 +39,14 @@ def test_every_block_either_runs_or_is_skipped_with_a_reason():
     # Run blocks are the ones a reader can paste: each starts from its own imports.
     ran = [block for block in BLOCKS if block.skip is None]
     assert len(ran) > len(BLOCKS) - len(ran), "most blocks should run"
+
+
+def test_every_topic_page_has_an_example_that_runs():
+    for page in TOPIC_PAGES:
+        path = str(ROOT / "docs" / f"{page}.md")
+        assert path in {str(ROOT / document) for document in DOCUMENTS}, f"docs/{page}.md is missing"
+        assert any(block.path == path and block.skip is None for block in BLOCKS), \
+            f"docs/{page}.md has no Python example that runs"
 
 
 @pytest.mark.tensorflow_only
