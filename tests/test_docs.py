@@ -1,17 +1,20 @@
-"""Every Python code block of the documentation runs (offline, on the CPU), or says why not.
+"""The documentation: every Python code block runs (offline, on the CPU), or says why not.
 
 The blocks come from `tests/markdown_code.py`: each runs in a fresh namespace
 in a temporary working directory (the files it writes go there), the blocks
 of a `<!-- docs-test: group NAME -->` together, in order; a block marked
 `<!-- docs-test: skip (reason) -->` is reported as skipped with its reason.
 A new page in `docs/` is picked up by itself; its blocks are tested the same way.
+Links between the pages must reach a file and a heading, and no file cites notes the
+repository does not hold.
 """
 
 import pathlib
+import re
 
 import pytest
 
-from tests.markdown_code import python_blocks, runs
+from tests.markdown_code import heading_anchors, python_blocks, relative_links, runs
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 #: The Markdown files whose Python blocks are run, relative to the repository: the front page
@@ -47,6 +50,33 @@ def test_every_topic_page_has_an_example_that_runs():
         assert path in {str(ROOT / document) for document in DOCUMENTS}, f"docs/{page}.md is missing"
         assert any(block.path == path and block.skip is None for block in BLOCKS), \
             f"docs/{page}.md has no Python example that runs"
+
+
+def test_links_between_pages_reach_a_file_and_heading():
+    for document in DOCUMENTS:
+        page = ROOT / document
+        for link in relative_links(str(page)):
+            target, _, anchor = link.partition("#")
+            path = (page.parent / target).resolve() if target else page
+            assert path.exists(), f"{document}: the link {link} reaches no file"
+            if anchor and path.suffix == ".md":
+                assert anchor in heading_anchors(str(path)), \
+                    f"{document}: the link {link} reaches no heading of {path.name}"
+
+
+def test_the_repository_cites_no_notes_it_does_not_hold():
+    """The paper's facts the project uses are in docs/paper.md; nothing cites notes kept elsewhere."""
+    notes = re.compile(r"\b(?:PAPER|ANALYSES)\.md\b")
+    places = [ROOT / "README.md", ROOT / "CHANGELOG.md", *(ROOT / "docs").glob("*.md")]
+    for folder in ("blur_keras", "study", "tests", "benchmarks", "scripts", "colab"):
+        places += [path for path in (ROOT / folder).rglob("*")
+                   if path.suffix in (".py", ".md", ".ipynb", ".json", ".sh")
+                   and "results" not in path.parts]
+    cited = [str(path.relative_to(ROOT)) for path in places
+             if path.is_file() and path != pathlib.Path(__file__).resolve()
+             and notes.search(path.read_text(encoding="utf-8", errors="replace"))]
+    assert not cited, f"these files cite PAPER.md or ANALYSES.md, which the repository lacks " \
+                      f"(cite docs/paper.md or the paper): {cited}"
 
 
 @pytest.mark.tensorflow_only
