@@ -5,8 +5,8 @@ in a temporary working directory (the files it writes go there), the blocks
 of a `<!-- docs-test: group NAME -->` together, in order; a block marked
 `<!-- docs-test: skip (reason) -->` is reported as skipped with its reason.
 A new page in `docs/` is picked up by itself; its blocks are tested the same way.
-Links between the pages must reach a file and a heading, and no file cites notes the
-repository does not hold.
+Links between the pages must reach a file and a heading, and every Markdown file the
+repository names is in it.
 """
 
 import pathlib
@@ -64,19 +64,20 @@ def test_links_between_pages_reach_a_file_and_heading():
                     f"{document}: the link {link} reaches no heading of {path.name}"
 
 
-def test_the_repository_cites_no_notes_it_does_not_hold():
-    """The paper's facts the project uses are in docs/paper.md; nothing cites notes kept elsewhere."""
-    notes = re.compile(r"\b(?:PAPER|ANALYSES)\.md\b")
+def test_every_markdown_file_the_repository_names_is_in_it():
+    """The paper's facts the project uses are in docs/paper.md: no file cites notes kept elsewhere."""
+    held = {path.name for path in ROOT.rglob("*.md") if ".venv" not in path.parts}
     places = [ROOT / "README.md", ROOT / "CHANGELOG.md", *(ROOT / "docs").glob("*.md")]
     for folder in ("blur_keras", "study", "tests", "benchmarks", "scripts", "colab"):
         places += [path for path in (ROOT / folder).rglob("*")
                    if path.suffix in (".py", ".md", ".ipynb", ".json", ".sh")
-                   and "results" not in path.parts]
-    cited = [str(path.relative_to(ROOT)) for path in places
-             if path.is_file() and path != pathlib.Path(__file__).resolve()
-             and notes.search(path.read_text(encoding="utf-8", errors="replace"))]
-    assert not cited, f"these files cite PAPER.md or ANALYSES.md, which the repository lacks " \
-                      f"(cite docs/paper.md or the paper): {cited}"
+                   and "results" not in path.parts and path != pathlib.Path(__file__).resolve()]
+    missing = {}
+    for path in places:
+        for name in re.findall(r"([\w.-]+\.md)\b", path.read_text(encoding="utf-8", errors="replace")):
+            if name not in held:
+                missing.setdefault(str(path.relative_to(ROOT)), set()).add(name)
+    assert not missing, f"files naming Markdown files the repository does not hold: {missing}"
 
 
 @pytest.mark.tensorflow_only
