@@ -4,9 +4,9 @@ Usage:
     python -m benchmarks.param_counts
 
 Prints two markdown tables: (1) the default head of every family/depth, CIFAR
-stem with 10 and 100 classes, and the reference PyTorch counts of PAPER.md
-where listed; (2) the ResNet families with 100 classes, as `mcdo` (the
-pre-activation MC dropout bottleneck adds shortcut BNs) and with
+stem with 10 and 100 classes, and the reference PyTorch counts of
+docs/paper.md#parameter-counts where listed; (2) the ResNet families with 100
+classes, as `mcdo` (the pre-activation MC dropout bottleneck adds shortcut BNs) and with
 `head="mlp"` (the reference's 7x7 adaptive pool + 4096-4096; these models
 hold up to ~540M parameters, ~2 GB of float32 weights, while they are built).
 """
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from absl import app
 
-#: (name, classes, protocol) -> reference count (PAPER.md section 2).
+#: (name, classes, protocol) -> reference count (docs/paper.md#parameter-counts).
 REFERENCE = {
     ("resnet_dnn_18", 100, "cifar"): 11_220_132, ("resnet_dnn_34", 100, "cifar"): 21_328_292,
     ("resnet_dnn_50", 100, "cifar"): 23_705_252, ("resnet_dnn_101", 100, "cifar"): 42_697_380,

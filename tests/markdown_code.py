@@ -111,3 +111,36 @@ def runs(blocks: list[CodeBlock]) -> list[list[CodeBlock]]:
             groups[block.group] = [block]
             units.append(groups[block.group])
     return units
+
+
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+HEADING = re.compile(r"^#+\s+(.*?)\s*$")
+
+
+def _prose(path: str) -> list[str]:
+    """The lines of a Markdown file outside its fenced code blocks."""
+    with open(path, encoding="utf-8") as f:
+        lines, in_code = [], False
+        for line in f.read().splitlines():
+            if FENCE.match(line) or (in_code and line.startswith("```")):
+                in_code = not in_code
+            elif not in_code:
+                lines.append(line)
+    return lines
+
+
+def heading_anchors(path: str) -> set[str]:
+    """The anchors GitHub gives the headings of a Markdown file (`## Zoo` -> `zoo`)."""
+    anchors = set()
+    for line in _prose(path):
+        heading = HEADING.match(line)
+        if heading:
+            text = re.sub(r"[^\w\- ]", "", heading.group(1).lower())
+            anchors.add(text.replace(" ", "-"))
+    return anchors
+
+
+def relative_links(path: str) -> list[str]:
+    """The targets of a Markdown file's links that are not web addresses (`zoo.md#the-demo`)."""
+    return [link for line in _prose(path) for link in LINK.findall(line)
+            if not re.match(r"^[a-z]+:", link)]

@@ -1,24 +1,31 @@
-"""Every Python code block of the documentation runs (offline, on the CPU), or says why not.
+"""The documentation: every Python code block runs (offline, on the CPU), or says why not.
 
 The blocks come from `tests/markdown_code.py`: each runs in a fresh namespace
 in a temporary working directory (the files it writes go there), the blocks
 of a `<!-- docs-test: group NAME -->` together, in order; a block marked
 `<!-- docs-test: skip (reason) -->` is reported as skipped with its reason.
-Add a Markdown file to `DOCUMENTS` and its blocks are tested the same way.
+A new page in `docs/` is picked up by itself; its blocks are tested the same way.
+Links between the pages must reach a file and a heading, and every Markdown file the
+repository names is in it.
 """
 
 import pathlib
+import re
 
 import pytest
 
-from tests.markdown_code import python_blocks, runs
+from tests.markdown_code import heading_anchors, python_blocks, relative_links, runs
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-#: The Markdown files whose Python blocks are run, relative to the repository.
-DOCUMENTS = ("README.md",)
+#: The Markdown files whose Python blocks are run, relative to the repository: the front page
+#: and every page of `docs/`.
+DOCUMENTS = ("README.md", *sorted(str(page.relative_to(ROOT)) for page in (ROOT / "docs").glob("*.md")))
 
 BLOCKS = [block for document in DOCUMENTS for block in python_blocks(str(ROOT / document))]
 RUNS = runs(BLOCKS)
+#: The topic pages of `docs/`: each shows its subject with at least one example that runs.
+TOPIC_PAGES = ("layers", "models", "zoo", "training", "evaluation", "analyses", "retrofit",
+               "development")
 
 
 def run_id(blocks) -> str:
@@ -35,6 +42,42 @@ def test_every_block_either_runs_or_is_skipped_with_a_reason():
     # Run blocks are the ones a reader can paste: each starts from its own imports.
     ran = [block for block in BLOCKS if block.skip is None]
     assert len(ran) > len(BLOCKS) - len(ran), "most blocks should run"
+
+
+def test_every_topic_page_has_an_example_that_runs():
+    for page in TOPIC_PAGES:
+        path = str(ROOT / "docs" / f"{page}.md")
+        assert path in {str(ROOT / document) for document in DOCUMENTS}, f"docs/{page}.md is missing"
+        assert any(block.path == path and block.skip is None for block in BLOCKS), \
+            f"docs/{page}.md has no Python example that runs"
+
+
+def test_links_between_pages_reach_a_file_and_heading():
+    for document in DOCUMENTS:
+        page = ROOT / document
+        for link in relative_links(str(page)):
+            target, _, anchor = link.partition("#")
+            path = (page.parent / target).resolve() if target else page
+            assert path.exists(), f"{document}: the link {link} reaches no file"
+            if anchor and path.suffix == ".md":
+                assert anchor in heading_anchors(str(path)), \
+                    f"{document}: the link {link} reaches no heading of {path.name}"
+
+
+def test_every_markdown_file_the_repository_names_is_in_it():
+    """The paper's facts the project uses are in docs/paper.md: no file cites notes kept elsewhere."""
+    held = {path.name for path in ROOT.rglob("*.md") if ".venv" not in path.parts}
+    places = [ROOT / "README.md", ROOT / "CHANGELOG.md", *(ROOT / "docs").glob("*.md")]
+    for folder in ("blur_keras", "study", "tests", "benchmarks", "scripts", "colab"):
+        places += [path for path in (ROOT / folder).rglob("*")
+                   if path.suffix in (".py", ".md", ".ipynb", ".json", ".sh")
+                   and "results" not in path.parts and path != pathlib.Path(__file__).resolve()]
+    missing = {}
+    for path in places:
+        for name in re.findall(r"([\w.-]+\.md)\b", path.read_text(encoding="utf-8", errors="replace")):
+            if name not in held:
+                missing.setdefault(str(path.relative_to(ROOT)), set()).add(name)
+    assert not missing, f"files naming Markdown files the repository does not hold: {missing}"
 
 
 @pytest.mark.tensorflow_only

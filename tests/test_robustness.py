@@ -34,7 +34,7 @@ ALEXNET = robustness.get_baseline("cifar100_c_alexnet")
 
 
 def test_registered_alexnet_baseline_holds_the_papers_sums():
-    # PAPER.md section 4 (and the sums of the reference's cifar100_alexnet_dnn_corrupted.csv).
+    # docs/paper.md#corruption-baseline (the sums of the reference's cifar100_alexnet_dnn_corrupted.csv).
     assert (ALEXNET.dataset, ALEXNET.source, ALEXNET.severities) == (
         "cifar100", "published", (1, 2, 3, 4, 5))
     assert len(ALEXNET.sums) == 15
@@ -206,7 +206,7 @@ def test_evaluate_corruptions_from_a_callable_with_baselines():
     sums = robustness.severity_sums(result["table"])
     fog_error = sums["fog"][0]
     assert result["scores"]["per_corruption"]["fog"]["ce"] == pytest.approx(
-        100 * fog_error / 282.68)                       # AlexNet's fog error sum (PAPER.md)
+        100 * fog_error / 282.68)                       # AlexNet's fog error sum (docs/paper.md)
     assert result["scores"]["baseline"] == "cifar100_c_alexnet"
     itself = robustness.evaluate_corruptions(model, batches, ["fog", "snow"], severities,
                                              baseline=result["table"], progress=False)

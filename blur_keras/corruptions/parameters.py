@@ -1,8 +1,8 @@
 """The published severity parameters: CIFAR-10-C (32x32) and ImageNet-C (224x224).
 
 Values are those of Hendrycks & Dietterich's generators `make_cifar_c.py` and
-`make_imagenet_c.py` (listed in the project's shared/CORRUPTIONS.md), severity 1
-to 5. Which set an image gets (`parameter_set`): the CIFAR set below the
+`make_imagenet_c.py` (github.com/hendrycks/robustness, `ImageNet-C/create_c/`),
+severity 1 to 5. Which set an image gets (`parameter_set`): the CIFAR set below the
 geometric mean of the two reference sizes (sqrt(32 * 224) = 84.7 pixels, taken
 over sqrt(height * width)), the ImageNet set above it. Parameters in pixels
 (blur radii, sigmas, shifts) are used as published, not rescaled; parameters

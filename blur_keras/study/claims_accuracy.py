@@ -108,7 +108,7 @@ def claim1(results: Results) -> Section:
         better = METRICS[metric][3]
         section.rows.append(Row(claim, text, quoted, compared_metric(paired, metric),
                                 paired_verdict(paired, better)))
-    lines += ["", "Brier scores have no paper number (PAPER.md gives NLL, Acc and ECE)."]
+    lines += ["", "Brier scores have no paper number (docs/paper.md gives NLL, Acc and ECE)."]
     if any(values for groups in panels.values() for bars in groups.values()
            for values in bars.values()):
         name = "claim1_accuracy.png"

@@ -32,15 +32,15 @@ def _comparisons(references: tuple[str, str]):
         ("5c", "tanh t = 10 beats t = 100", _ablation("t100"), full, "lower",
          f"t = 100 not measured; t = 20 {quoted_t[20]:.3f} vs t = 10 {quoted_t[10]:.3f}"),
         ("5d", "the 2x2 box beats (1, 2, 1)", _ablation("k121"), full, "lower",
-         "ResNet-18 best with the box (no number in PAPER.md)"),
+         "ResNet-18 best with the box (no number in docs/paper.md)"),
         ("5e", "the 2x2 box beats (1, 4, 6, 4, 1)", _ablation("k14641"), full, "lower",
-         "ResNet-18 best with the box (no number in PAPER.md)"),
+         "ResNet-18 best with the box (no number in docs/paper.md)"),
         ("5f", "size-growing \"full\" vs size-preserving \"same\" padding",
          _ablation("pad_same"), full, None, "- (the reference's quirk; not compared)"),
     ]
     for stage in range(1, 5):
         rows.append((f"5{'ghij'[stage - 1]}", f"smoothing after stage {stage} alone helps",
-                     none, _ablation(f"stage{stage}"), "lower", "- (no number in PAPER.md)"))
+                     none, _ablation(f"stage{stage}"), "lower", "- (no number in docs/paper.md)"))
     return rows
 
 
@@ -135,7 +135,7 @@ def claim5(results: Results) -> Section:
     for claim, kind, better, quoted in (
             ("5k", "train", "lower", f"{paper.THROUGHPUT['resnet_mcdo']} → "
                                       f"{paper.THROUGHPUT['resnet_mcdo_smoothing']} img/s"),
-            ("5l", "inference", None, "- (not in PAPER.md)")):
+            ("5l", "inference", None, "- (not in docs/paper.md)")):
         rounds = SPEED_KEYS[kind][1]
         paired = Paired(unit="round")
         if none in speeds and full in speeds:

@@ -92,7 +92,7 @@ def claim3(results: Results) -> Section:
               f"{quoted['mcnll_mcdo_n1'][0]:.2f} → {quoted['mcnll_mcdo_n1'][1]:.2f}, at N = 50 "
               f"{quoted['mcnll_mcdo_n50'][0]:.2f} → {quoted['mcnll_mcdo_n50'][1]:.2f}; mCE at "
               f"N = 50 {quoted['mce_mcdo_n50'][0]:.2f} → {quoted['mce_mcdo_n50'][1]:.2f}. "
-              f"PAPER.md gives no mCECE and no consistency numbers.", ""]
+              f"docs/paper.md gives no mCECE and no consistency numbers.", ""]
     lines += _setup(results)
     sums = baseline_sums(results)
     baseline = plan.baseline
@@ -138,7 +138,7 @@ def claim3(results: Results) -> Section:
             number = numbers.get(pair)
             quoted_text = (f"{quoted[number][0]:.2f} → {quoted[number][1]:.2f}"
                            + (" (N = 1)" if pair == "mcdo" else "")) if number else \
-                "- (no number in PAPER.md)"
+                "- (no number in docs/paper.md)"
             if pair == "mcdo" and key == "mce":
                 quoted_text = (f"{quoted['mce_mcdo_n50'][0]:.2f} → "
                                f"{quoted['mce_mcdo_n50'][1]:.2f} (at N = 50; ours N = 1)")
@@ -155,7 +155,7 @@ def claim3(results: Results) -> Section:
             section.rows.append(Row(
                 f"3{next(claim)}", f"Smoothing {'raises' if better == 'higher' else 'lowers'} "
                                    f"{heading} ({pair}, N = 1)",
-                "- (robustness in general; PAPER.md gives no Cons/CEC number or direction)", compared(paired, better, 4),
+                "- (robustness in general; docs/paper.md gives no Cons/CEC number or direction)", compared(paired, better, 4),
                 paired_verdict(paired, better)))
     _per_corruption(results, section, sums is not None)
     _per_perturbation(results, section)

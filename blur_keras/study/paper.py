@@ -1,18 +1,18 @@
-"""The paper's numbers the report compares with, quoted from the project's notes on the paper.
+"""The paper's numbers the report compares with, quoted from `docs/paper.md`.
 
-Every value is copied from `PAPER.md` (section 5: the reference numbers) or `ANALYSES.md`
-(the mechanism analyses), the notes this project keeps on Park & Kim, ICML 2022 (arXiv
-2105.12639); `source` says where (the paper's table and figure numbers are those the study's
-issue cites). NLL in nats, accuracy and ECE in %.
+Every value is copied from `docs/paper.md`, the page where this project states the facts it uses
+from Park & Kim, ICML 2022 (arXiv 2105.12639); `source` says where: the page's section and the
+paper's table or figure. NLL in nats, accuracy and ECE in %.
 
 Keys name the variants: `dnn`, `dnn_smoothing`, `mcdo` (MC dropout), `mcdo_smoothing`.
 """
 
 from __future__ import annotations
 
-#: Table E.1 / Fig. 3 (PAPER.md section 5): every row, (NLL, Acc %, ECE %); MC dropout at N = 50.
+#: Table E.1 (docs/paper.md#accuracy-and-uncertainty): every row, (NLL, Acc %, ECE %);
+#: MC dropout at N = 50.
 TABLE = {
-    "source": "PAPER.md section 5 (paper Table E.1); MC dropout at N = 50",
+    "source": "docs/paper.md#accuracy-and-uncertainty (paper Table E.1); MC dropout at N = 50",
     "rows": {
         "ResNet-18, CIFAR-10": {"dnn": (0.182, 95.2, 2.75),
                                 "dnn_smoothing": (0.173, 95.4, 2.31),
@@ -42,9 +42,9 @@ TABLE = {
 }
 #: The rows of `TABLE` with this study's architecture on small images (claim 1 quotes them).
 RESNET18_CIFAR = ("ResNet-18, CIFAR-10", "ResNet-18, CIFAR-100")
-#: Ensemble size (PAPER.md section 5): ResNet-18 MC dropout on CIFAR-100, NLL at N.
+#: Ensemble size (docs/paper.md#ensemble-size): ResNet-18 MC dropout on CIFAR-100, NLL at N.
 SAMPLES = {
-    "source": "PAPER.md section 5 (paper Fig. 3), ResNet-18 MC dropout, CIFAR-100",
+    "source": "docs/paper.md#ensemble-size (paper Fig. 3), ResNet-18 MC dropout, CIFAR-100",
     "sizes": (1, 2, 3, 5, 10, 50),
     "mcdo": (1.023, 0.941, 0.912, 0.885, 0.867, 0.850),
     "mcdo_smoothing": (0.909, 0.855, 0.837, 0.822, 0.811, 0.800),
@@ -53,52 +53,55 @@ SAMPLES = {
     "headline": "smoothing at N = 2 (.855) matches plain MC dropout at N = 50 (.850): about "
                 "25x fewer forward passes",
 }
-#: Deep ensembles of 1-5 members (PAPER.md section 5), ResNet-18 on CIFAR-100, NLL.
+#: Deep ensembles of 1-5 members (docs/paper.md#deep-ensembles), ResNet-18 on CIFAR-100, NLL.
 ENSEMBLES = {
-    "source": "PAPER.md section 5, ResNet-18 deep ensembles, CIFAR-100",
+    "source": "docs/paper.md#deep-ensembles, ResNet-18 deep ensembles, CIFAR-100",
     "sizes": (1, 2, 3, 4, 5),
     "dnn": (0.886, 0.788, 0.755, 0.738, 0.728),
     "dnn_smoothing": (0.863, 0.781, 0.754, 0.738, 0.729),
 }
-#: Robustness (PAPER.md section 5), ResNet-18 on CIFAR-100-C, AlexNet-normalised %:
+#: Robustness (docs/paper.md#robustness), ResNet-18 on CIFAR-100-C, AlexNet-normalised %:
 #: (without, with smoothing).
 ROBUSTNESS = {
-    "source": "PAPER.md section 5 (paper Fig. 9/10), ResNet-18 on CIFAR-100-C, % of AlexNet",
+    "source": "docs/paper.md#robustness (paper Fig. 9/10), ResNet-18 on CIFAR-100-C, % of AlexNet",
     "mcnll_mcdo_n1": (69.78, 64.84),
     "mcnll_mcdo_n50": (62.16, 59.84),
     "mce_mcdo_n50": (86.81, 85.51),
     "mce_dnn": (86.52, 84.80),
 }
-#: Temperature sweep (PAPER.md section 5): ResNet-18 MC dropout + smoothing, CIFAR-100, NLL
+#: Temperature sweep (docs/paper.md#ablations): ResNet-18 MC dropout + smoothing, CIFAR-100, NLL
 #: at N = 50, by tanh temperature.
 TEMPERATURE = {
-    "source": "PAPER.md section 5, ResNet-18 MC dropout + smoothing, CIFAR-100, NLL at N = 50",
+    "source": "docs/paper.md#ablations, ResNet-18 MC dropout + smoothing, CIFAR-100, NLL at N = 50",
     "nll": {1: 0.837, 5: 0.804, 10: 0.800, 20: 0.809},
 }
-KERNEL = {"source": "PAPER.md section 5",
+KERNEL = {"source": "docs/paper.md#ablations",
           "text": "ResNet-18 is best with the 2x2 box (1, 1); VGG-16 with (1, 2, 1) (NLL .986)"}
-#: Blur alone vs Prob + Blur (ANALYSES.md section 5, paper Fig. F.1): pre-act VGG-16, NLL,
+#: Blur alone vs Prob + Blur (docs/paper.md#ablations, paper Fig. F.1): pre-act VGG-16, NLL,
 #: deterministic.
-BLUR_ALONE = {"source": "ANALYSES.md section 5 (paper Fig. F.1), pre-activation VGG-16, "
+BLUR_ALONE = {"source": "docs/paper.md#ablations (paper Fig. F.1), pre-activation VGG-16, "
                         "deterministic NLL",
               "plain": 1.827, "blur_only": 1.885, "prob_blur": 1.814}
-#: Training throughput (PAPER.md section 5), ImageNet on 4 GPUs, images/s.
-THROUGHPUT = {"source": "PAPER.md section 5, ImageNet training on 4 GPUs",
+#: Training throughput (docs/paper.md#ablations), ImageNet on 4 GPUs, images/s.
+THROUGHPUT = {"source": "docs/paper.md#ablations, ImageNet training on 4 GPUs",
               "resnet_mcdo": 755, "resnet_mcdo_smoothing": 675}
-#: Feature-map std at the smoothing layers (ANALYSES.md section 1, paper Fig. 5),
+#: Feature-map std at the smoothing layers (docs/paper.md#feature-map-variance, paper Fig. 5),
 #: ResNet-50 MC dropout on CIFAR-100: (before, after the smoothing layer).
-VARIANCE = {"source": "ANALYSES.md section 1 (paper Fig. 5), ResNet-50 MC dropout, CIFAR-100",
+VARIANCE = {"source": "docs/paper.md#feature-map-variance (paper Fig. 5), ResNet-50 MC dropout, "
+                      "CIFAR-100",
             "model_uncertainty": {3: (0.0268, 0.0088), 4: (0.1127, 0.0526)},
             "data_uncertainty": {3: (0.0624, 0.0276)}}
-#: Fourier log amplitude at the end of stage 1 (ANALYSES.md section 2, paper Fig. 6),
+#: Fourier log amplitude at the end of stage 1 (docs/paper.md#fourier-amplitude, paper Fig. 6),
 #: ResNet-50 on ImageNet, at 0, .3, .5, .7, 1.0 pi.
-FOURIER = {"source": "ANALYSES.md section 2 (paper Fig. 6), ResNet-50, ImageNet, end of stage 1",
+FOURIER = {"source": "docs/paper.md#fourier-amplitude (paper Fig. 6), ResNet-50, ImageNet, "
+                     "end of stage 1",
            "frequencies": (0.0, 0.3, 0.5, 0.7, 1.0),
            "dnn": (6.13, 2.06, 1.68, 1.23, 0.92),
            "dnn_smoothing": (6.01, 1.90, 1.18, 0.34, 0.00),
            "mcdo": (6.16, 2.09, 1.80, 1.54, 1.42),
            "mcdo_smoothing": (6.07, 2.01, 1.34, 0.51, 0.00)}
-#: Largest Hessian eigenvalue per mini-batch (ANALYSES.md section 3, paper Fig. 8), ResNet-18
-#: MC dropout on CIFAR-100: (mode, mean, right tail).
-HESSIAN = {"source": "ANALYSES.md section 3 (paper Fig. 8), ResNet-18 MC dropout, CIFAR-100",
+#: Largest Hessian eigenvalue per mini-batch (docs/paper.md#hessian-eigenvalues, paper Fig. 8),
+#: ResNet-18 MC dropout on CIFAR-100: (mode, mean, right tail).
+HESSIAN = {"source": "docs/paper.md#hessian-eigenvalues (paper Fig. 8), ResNet-18 MC dropout, "
+                     "CIFAR-100",
            "gap": (166, 169, 573), "gap_smoothing": (67, 119, 515)}

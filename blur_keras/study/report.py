@@ -99,7 +99,7 @@ def render(plan: Plan, results_dir: str) -> tuple[str, dict[str, Callable[[str],
         f"zoo preset). Numbers are mean ± sample standard deviation over seeds; every "
         f"\"smoothing helps\" statement is a paired comparison (same seed with and without "
         f"smoothing) with the count of seeds in which it held. The paper's numbers (quoted from "
-        f"the project's notes PAPER.md and ANALYSES.md, as cited) come from CIFAR and ImageNet "
+        f"docs/paper.md, as cited) come from CIFAR and ImageNet "
         f"with 200-epoch (CIFAR) and 90-epoch (ImageNet) recipes: compare directions, not "
         f"values.",
         "",

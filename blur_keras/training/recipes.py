@@ -1,6 +1,7 @@
-"""The reference training recipe per dataset (Park & Kim 2022, PAPER.md section 3).
+"""The reference training recipe per dataset (Park & Kim 2022, arXiv 2105.12639;
+summarised in the repository's docs/paper.md#training-recipe).
 
-One place: the CLI defaults, the API defaults and the README all read `RECIPES`.
+One place: the CLI defaults, the API defaults and the docs all read `RECIPES`.
 """
 
 from __future__ import annotations

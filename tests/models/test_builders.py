@@ -182,8 +182,8 @@ def mlp_parameters(features, num_classes):
 
 
 @pytest.mark.parametrize("builder,gap_count,head_bn", [
-    # PAPER.md: resnet_dnn_18 and preresnet_dnn_18, CIFAR stem, 100 classes. The GAP head is
-    # Dense(512 -> 100) = 51,300 parameters; the pre-act one also BN(512) = 1,024.
+    # docs/paper.md#parameter-counts: resnet_dnn_18 and preresnet_dnn_18, CIFAR stem, 100 classes.
+    # The GAP head is Dense(512 -> 100) = 51,300 parameters; the pre-act one also BN(512) = 1,024.
     (models.resnet, 11_220_132, 0),
     (models.preact_resnet, 11_218_340, 1_024),
 ])
@@ -279,7 +279,7 @@ def test_width_16_resnet18_fashion_mnist():
     model = models.get("resnet_mcdo_smoothing_18", width=16, input_shape=(28, 28, 1))
     assert trainable_count(model) == 701_178
     assert model.get_layer("stage4_block2_out").output.shape[-1] == 128
-    # width=64 is the reference (PAPER.md: resnet_dnn_18, 10 classes).
+    # width=64 is the reference (docs/paper.md#parameter-counts: resnet_dnn_18, 10 classes).
     keras.backend.clear_session()
     assert trainable_count(models.get("resnet_dnn_18", width=64)) == 11_173_962
 

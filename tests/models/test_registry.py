@@ -6,7 +6,7 @@ import blur_keras.models as models
 from blur_keras.layers import MCDropout, SpatialSmoothing
 from tests.test_case import random_input, to_numpy
 
-#: Trainable parameters of the reference PyTorch models (PAPER.md section 2).
+#: Trainable parameters of the reference PyTorch models (docs/paper.md#parameter-counts).
 REFERENCE_COUNTS = [
     ("resnet_dnn_18", 100, "cifar", 11_220_132),
     ("resnet_dnn_34", 100, "cifar", 21_328_292),
