@@ -163,8 +163,7 @@ def page(records: dict[str, dict]) -> str:
         "|---|---|---|---|---|---|---|---|---|---|---|",
         *[_row(name, records[name]) for name in finished],
         "",
-        "![validation NLL per epoch](recipe_search/validation_nll.png)",
-        "",
+        *(["![validation NLL per epoch](recipe_search/validation_nll.png)", ""] if finished else []),
         "## Test split (reported only)",
         "| run | NLL N=1 | acc N=1 | NLL N=10 | acc N=10 |",
         "|---|---|---|---|---|",
@@ -178,13 +177,12 @@ def page(records: dict[str, dict]) -> str:
 
 def main() -> None:
     records = load_runs()
-    if not records:
-        raise SystemExit(f"error: no finished runs in {RESULTS}; run "
-                         f"`python scripts/recipe_search.py collect` first.")
-    plot(records, PLOT)
+    if records:
+        plot(records, PLOT)
     with open(PAGE, "w") as f:
         f.write(page(records))
-    print(f"wrote {PAGE} and {PLOT} from {len(records)} runs")
+    print(f"wrote {PAGE}" + (f" and {PLOT}" if records else " (no run finished: no plot)")
+          + f" from {len(records)} runs")
 
 
 if __name__ == "__main__":

@@ -61,3 +61,9 @@ def test_a_choice_with_a_missing_run_is_open_and_the_page_says_so(report, tmp_pa
     assert "Finished: 2 of 8 runs." in text
     report.plot(runs, str(tmp_path / "plot.png"))
     assert (tmp_path / "plot.png").stat().st_size > 1000
+
+
+def test_the_page_before_any_run_finishes_has_every_choice_open_and_no_plot(report):
+    text = report.page({})
+    assert "Finished: 0 of 8 runs." in text and "open, waiting for dnn_cosine_e15" in text
+    assert "validation_nll.png" not in text
