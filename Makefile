@@ -12,7 +12,7 @@ DATA_CHECK := DEBIAN_DATA_DIR='$(DEBIAN_DATA_DIR)' APT_GET='$(APT_GET)' sh scrip
 
 .PHONY: demo test test-tf test-jax data test-data benchmarks clean reproduce report
 
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): requirements.txt pyproject.toml setup.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements.txt
@@ -36,13 +36,13 @@ demo: data $(STAMP)
 # that nothing else runs meanwhile (it refuses to time a busy machine).
 STUDY_RUNS ?= runs/study
 reproduce: data $(STAMP)
-	$(PY) -m blur_keras.study run --runs_dir=$(STUDY_RUNS) --steps=train,evaluate,ensembles,baseline
-	$(PY) -m blur_keras.study run --runs_dir=$(STUDY_RUNS) --steps=speed
-	$(PY) -m blur_keras.study report
+	$(PY) -m study run --runs_dir=$(STUDY_RUNS) --steps=train,evaluate,ensembles,baseline
+	$(PY) -m study run --runs_dir=$(STUDY_RUNS) --steps=speed
+	$(PY) -m study report
 
 # docs/REPRODUCTION.md and docs/reproduction/*.png from the committed study/results alone.
 report: $(STAMP)
-	$(PY) -m blur_keras.study report
+	$(PY) -m study report
 
 test: test-tf test-jax
 

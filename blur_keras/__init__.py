@@ -7,28 +7,15 @@ serialisation is known to Keras from then on (`blur_keras.registration`), so
 layers import TensorFlow Probability lazily, when one is first created.
 """
 
-import importlib
-
+from blur_keras.lazy import lazy_exports
 from blur_keras.registration import register_with_keras
 
 __version__ = "0.1.0"
 
 _SUBMODULES = ("layers", "metrics", "models")
-_NAMES = {"Ensemble": "predict", "predict_proba": "predict"}
+_EXPORTS = {"Ensemble": "predict", "predict_proba": "predict"}
 
 __all__ = ["Ensemble", "layers", "metrics", "models", "predict_proba", "__version__"]
-
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, submodules=_SUBMODULES)
 
 register_with_keras()
-
-
-def __getattr__(name: str):
-    if name in _SUBMODULES:
-        return importlib.import_module(f"{__name__}.{name}")
-    if name in _NAMES:
-        return getattr(importlib.import_module(f"{__name__}.{_NAMES[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return __all__

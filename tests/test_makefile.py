@@ -79,14 +79,14 @@ def test_reproduce_runs_the_study_then_times_it_then_reports_and_report_needs_no
     write_idx_files(tmp_path / "data")
     result, calls = make(tmp_path, "reproduce", BLUR_KERAS_DATA_DIR=str(tmp_path / "data"))
     assert result.returncode == 0, result.stderr
-    assert calls == ["-m blur_keras.study run --runs_dir=runs/study "
+    assert calls == ["-m study run --runs_dir=runs/study "
                      "--steps=train,evaluate,ensembles,baseline",
-                     "-m blur_keras.study run --runs_dir=runs/study --steps=speed",
-                     "-m blur_keras.study report"]
+                     "-m study run --runs_dir=runs/study --steps=speed",
+                     "-m study report"]
     (tmp_path / "report").mkdir()
     result, calls = make(tmp_path / "report", "report")     # no data anywhere
     assert result.returncode == 0, result.stderr
-    assert calls == ["-m blur_keras.study report"]
+    assert calls == ["-m study report"]
 
 
 def test_three_of_four_files_are_not_enough(tmp_path):

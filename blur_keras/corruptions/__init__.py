@@ -7,7 +7,9 @@ pipeline. Written in NumPy/SciPy/Pillow after the reference generators
 the CIFAR-10-C parameters (`imagecorruptions` 1.1.2 fails on NumPy 2 and uses
 the ImageNet set only). Deviations from the published files are stated in each
 function's docstring; the main ones: frost uses procedural textures, and
-ImageMagick/OpenCV steps are NumPy ports.
+ImageMagick/OpenCV steps are NumPy ports. The CIFAR-10-P-style perturbation
+sequences (gradual translation, rotation, zoom, brightness, noise) are
+`blur_keras.corruptions.perturbations`.
 """
 
 from blur_keras.corruptions.corrupt import SEVERITIES, corrupt, corrupt_dataset

@@ -8,7 +8,7 @@ smoothing walkthrough on one image is `blur_keras.demo.walkthrough`
 (`python -m blur_keras.demo --walkthrough`). Names are imported on first use.
 """
 
-import importlib
+from blur_keras.lazy import lazy_exports
 
 _EXPORTS = {
     "DEFAULT_CORRUPTIONS": "zoo_demo", "DEFAULT_PRESETS": "zoo_demo",
@@ -17,13 +17,4 @@ _EXPORTS = {
 }
 
 __all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str):
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
-
-
-def __dir__():
-    return __all__
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -44,7 +44,7 @@ flags.DEFINE_string("baseline", "auto", "auto (the registered baseline measured 
                     "published CIFAR-100-C only), a baseline JSON, or the corruptions.json of a "
                     "baseline model's run on the same data.")
 flags.DEFINE_list("perturbations", [], "Perturbation sequences for consistency: names of "
-                  "blur_keras.perturbations, or of CIFAR-10-P with --cifar10_p_dir.")
+                  "blur_keras.corruptions.perturbations, or of CIFAR-10-P with --cifar10_p_dir.")
 flags.DEFINE_integer("frames", 10, "Frames per generated perturbation sequence.")
 flags.DEFINE_string("cifar10_p_dir", None, "Unpacked CIFAR-10-P directory.")
 flags.DEFINE_string("output_dir", "robustness_output", "Where tables and plots go.")
@@ -67,7 +67,8 @@ def _corruption_names() -> list[str]:
 
 
 def _perturbation_names() -> list[str]:
-    from blur_keras import data, perturbations
+    from blur_keras import data
+    from blur_keras.corruptions import perturbations
     known = data.CIFAR10_P_PERTURBATIONS if FLAGS.cifar10_p_dir else perturbations.names()
     unknown = [p for p in FLAGS.perturbations if p not in known]
     if unknown:
@@ -185,7 +186,8 @@ def _outputs(model, args, clean, published) -> str:
 
 
 def _consistency(model, args, clean, outputs):
-    from blur_keras import data, perturbations, robustness
+    from blur_keras import data, robustness
+    from blur_keras.corruptions import perturbations
     spec = args["spec"]
     results = {}
     for name in args["perturbations"]:

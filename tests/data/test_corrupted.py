@@ -1,12 +1,11 @@
-"""Published corruption / perturbation benchmarks: tfds mock data and small generated files."""
+"""Published corruption benchmarks (CIFAR-10/100-C, ImageNet-C): tfds mock data and small files."""
 
 import numpy as np
 import pytest
 import tensorflow_datasets as tfds
 
 from blur_keras import corruptions
-from blur_keras.data import (CIFAR10_P_PERTURBATIONS, corrupted_source, flip_reference,
-                             get_spec, load_cifar10_p, load_corrupted)
+from blur_keras.data import corrupted_source, get_spec, load_corrupted
 
 pytestmark = pytest.mark.tensorflow_only
 
@@ -85,18 +84,3 @@ def test_cifar10_c_missing_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="tfds build cifar10_corrupted/frosted_glass_blur_1"):
         corrupted_source("cifar10", "glass_blur", 1, data_dir=str(tmp_path))
 
-
-def test_cifar10_p(tmp_path):
-    sequences = np.random.default_rng(0).integers(0, 256, (4, 6, 32, 32, 3), dtype=np.uint8)
-    np.save(tmp_path / "rotate.npy", sequences)
-    loaded = load_cifar10_p("rotate", str(tmp_path), subset=3)
-    np.testing.assert_array_equal(loaded, sequences[:3])
-    assert flip_reference("shot_noise") == "first" and flip_reference("rotate") == "consecutive"
-    assert len(CIFAR10_P_PERTURBATIONS) == 14
-    with pytest.raises(FileNotFoundError, match="zenodo"):
-        load_cifar10_p("tilt", str(tmp_path))
-    with pytest.raises(ValueError, match="Unknown CIFAR-10-P perturbation"):
-        load_cifar10_p("wobble", str(tmp_path))
-    np.save(tmp_path / "scale.npy", np.zeros((2, 32, 32, 3), np.uint8))
-    with pytest.raises(ValueError, match="frames >= 2"):
-        load_cifar10_p("scale", str(tmp_path))

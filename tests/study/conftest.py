@@ -1,6 +1,6 @@
 """A tiny study: width-4 ResNets trained for 2 steps, evaluated on a few images."""
 
-from blur_keras.study.plan import Settings, study_plan
+from study.plan import Settings, study_plan
 
 #: Training options of every tiny run (eval_subset and deterministic are not part of a run's
 #: identity; op determinism is process-wide: left off here).

@@ -6,7 +6,7 @@ import os
 import numpy as np
 
 from blur_keras.corruptions import names as corruption_names
-from blur_keras.study.plan import MAIN_MODELS, run_name
+from study.plan import MAIN_MODELS, run_name
 
 STAGE_LAYERS = [f"stage{s}_block{b}_out" for s in range(1, 5) for b in (1, 2)]
 

@@ -1,4 +1,4 @@
-"""`python -m blur_keras.study`: bad arguments stop before any compute; `status` in words."""
+"""`python -m study`: bad arguments stop before any compute; `status` in words."""
 
 import os
 import subprocess
@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from blur_keras.study.plan import study_plan
-from blur_keras.study.status import format_status
+from study.plan import study_plan
+from study.status import format_status
 
 
 @pytest.mark.parametrize("args, message", [
@@ -21,7 +21,7 @@ from blur_keras.study.status import format_status
     (["run", "--runs_dir=r", "--threads=0"], "--threads must be a positive integer"),
 ])
 def test_bad_arguments_print_one_error_line_and_exit_2(args, message, tmp_path):
-    result = subprocess.run([sys.executable, "-m", "blur_keras.study", *args],
+    result = subprocess.run([sys.executable, "-m", "study", *args],
                             capture_output=True, text=True, timeout=300, cwd=tmp_path,
                             env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
     assert result.returncode == 2, result.stderr[-2000:]

@@ -7,10 +7,10 @@ import re
 
 import pytest
 
-from blur_keras.study import report
-from blur_keras.study.claims_accuracy import paper_matching_size
-from blur_keras.study.plan import study_plan
-from blur_keras.study.runner import write_ensembles
+from study import report
+from study.claims_accuracy import paper_matching_size
+from study.plan import study_plan
+from study.runner import write_ensembles
 from tests.study.fake_results import fake_results
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -124,6 +124,6 @@ def test_the_committed_report_is_what_the_committed_results_give(plan, tmp_path)
     report.build_report(plan, str(ROOT / "study" / "results"), str(output))
     committed = (ROOT / "docs" / "REPRODUCTION.md").read_text()
     assert committed == output.read_text(), \
-        "docs/REPRODUCTION.md is stale: run `python -m blur_keras.study report` and commit it"
+        "docs/REPRODUCTION.md is stale: run `python -m study report` and commit it"
     for link in re.findall(r"\]\((reproduction/[^)]+)\)", committed):
         assert (ROOT / "docs" / link).is_file(), f"docs/{link} is missing"

@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from blur_keras.study.plan import study_plan
-from blur_keras.study.results import MissingKey, Results, read_json
+from study.plan import study_plan
+from study.results import MissingKey, Results, read_json
 
 RUN = "resnet_dnn_18.s0"
 
@@ -47,7 +47,7 @@ def test_a_missing_key_names_the_file_and_the_key(tmp_path):
 def test_report_on_a_damaged_json_prints_one_error_line_naming_the_file(text, message, tmp_path):
     path = write_clean(tmp_path / "results", text)
     result = subprocess.run(
-        [sys.executable, "-m", "blur_keras.study", "report", f"--results_dir={tmp_path}/results",
+        [sys.executable, "-m", "study", "report", f"--results_dir={tmp_path}/results",
          f"--output={tmp_path}/REPRODUCTION.md"], capture_output=True, text=True, timeout=300,
         cwd=tmp_path, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
     assert result.returncode == 2, result.stderr[-2000:]

@@ -7,8 +7,8 @@ import shlex
 import numpy as np
 import pytest
 
-from blur_keras.study import runner
-from blur_keras.study.plan import study_plan
+from study import runner
+from study.plan import study_plan
 from tests.study.conftest import TINY_RECIPE, tiny_plan
 
 
@@ -48,7 +48,7 @@ def test_the_study_trains_evaluates_and_never_does_anything_twice(tmp_path, monk
     assert clean["config"]["test_images"] == 64 and clean["config"]["sizes"] == [1, 2, 3]
     assert set(clean["result"]["metrics"]) == {"1", "2", "3"} and clean["result"]["stochastic"]
     assert clean["precision"] == "float32" and clean["eval_seed"] == 0
-    assert clean["command"].startswith("python -m blur_keras.study run --only=resnet_mcdo_18.s1")
+    assert clean["command"].startswith("python -m study run --only=resnet_mcdo_18.s1")
     with np.load(results / "resnet_mcdo_18.s1" / "probabilities.npz") as stored:
         assert stored["probabilities"].dtype == np.float16
         assert stored["probabilities"].shape == (64, 10) and stored["labels"].shape == (64,)

@@ -8,9 +8,9 @@ import pytest
 
 from blur_keras import metrics, robustness
 from blur_keras.robustness import baselines
-from blur_keras.study import runner, speed
-from blur_keras.study.ensembles import compute_ensembles
-from blur_keras.study.plan import study_plan
+from study import runner, speed
+from study.ensembles import compute_ensembles
+from study.plan import study_plan
 from tests.study.conftest import TINY_RECIPE, TINY_SETTINGS
 from tests.study.fake_results import fake_results
 

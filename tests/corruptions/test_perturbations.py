@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from blur_keras import perturbations
+from blur_keras.corruptions import perturbations
 
 
 def images(shape=(2, 16, 16, 3), seed=0):

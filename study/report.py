@@ -2,7 +2,7 @@
 
 The same JSONs give the same markdown, byte for byte (a test compares the committed report
 with a fresh one). Every number in it is read from the JSONs or quoted from the paper
-(`blur_keras.study.paper`); where data are missing it says what is missing.
+(`study.paper`); where data are missing it says what is missing.
 """
 
 from __future__ import annotations
@@ -12,19 +12,19 @@ import json
 import os
 from typing import Callable
 
-from blur_keras.study.claims_accuracy import claim1, claim2, claim4
-from blur_keras.study.claims_layer import claim5
-from blur_keras.study.claims_mechanisms import claim6
-from blur_keras.study.claims_robustness import claim3
-from blur_keras.study.plan import Plan, study_plan
-from blur_keras.study.results import RESULTS_DIR, Results, Section
-from blur_keras.study.verdicts import DOES_NOT_HOLD, HOLDS, MIN_SEEDS
+from study.claims_accuracy import claim1, claim2, claim4
+from study.claims_layer import claim5
+from study.claims_mechanisms import claim6
+from study.claims_robustness import claim3
+from study.plan import Plan, study_plan
+from study.results import RESULTS_DIR, Results, Section
+from study.verdicts import DOES_NOT_HOLD, HOLDS, MIN_SEEDS
 
 REPORT_FILE = os.path.join("docs", "REPRODUCTION.md")
 #: The figures go into this folder next to the report.
 FIGURES_FOLDER = "reproduction"
 FIGURE_PATTERN = "claim*.png"
-COMMAND = "python -m blur_keras.study report"
+COMMAND = "python -m study report"
 
 
 def _recipe(results: Results) -> str:
@@ -125,8 +125,8 @@ def render(plan: Plan, results_dir: str) -> tuple[str, dict[str, Callable[[str],
               "Every JSON of `study/results/<run>/` records its command, configuration "
               "(subset sizes, seeds), precision, versions and machine; the runs and "
               "evaluations present now:", ""] + _status(results)
-    lines += ["", "Commands: `python -m blur_keras.study run --runs_dir=DIR` (resumable; "
-                  "trains what is missing, writes the JSONs), `python -m blur_keras.study "
+    lines += ["", "Commands: `python -m study run --runs_dir=DIR` (resumable; "
+                  "trains what is missing, writes the JSONs), `python -m study "
                   "status --runs_dir=DIR` (what is done, what is missing, its estimated cost), "
                   f"`{COMMAND}` (this page and its figures)."]
     text = "\n".join(line.rstrip() for line in lines).replace("\n\n\n", "\n\n") + "\n"

@@ -8,8 +8,8 @@ import os
 import numpy as np
 
 from blur_keras.integrity import sha256
-from blur_keras.study.evaluations import PROBABILITIES_FILE
-from blur_keras.study.plan import Plan, run_name
+from study.evaluations import PROBABILITIES_FILE
+from study.plan import Plan, run_name
 
 ENSEMBLES_FILE = "ensembles.json"
 

@@ -12,7 +12,7 @@ from typing import Callable
 
 import numpy as np
 
-from blur_keras.study.plan import Run, Settings
+from study.plan import Run, Settings
 
 PROBABILITIES_FILE = "probabilities.npz"
 #: Relative change of the power iteration's estimate that stops it (PyHessian's rule).
@@ -74,7 +74,7 @@ class Context:
     def sequences(self, name: str) -> np.ndarray:
         """Perturbation sequences of the first `consistency_images` test images (made once)."""
         if name not in self._sequences:
-            from blur_keras import perturbations
+            from blur_keras.corruptions import perturbations
             images = self.test_arrays(self.settings.consistency_images)[0]
             self._sequences[name] = perturbations.sequences(
                 images.astype(np.float32) / 255.0, name, self.settings.consistency_frames,

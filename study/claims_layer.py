@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from blur_keras.study import figures, paper
-from blur_keras.study.plan import ABLATED_MODEL
-from blur_keras.study.results import Results, Row, Section
-from blur_keras.study.verdicts import Paired, direction_count, plural, verdict
+from study import figures, paper
+from study.plan import ABLATED_MODEL
+from study.results import Results, Row, Section
+from study.verdicts import Paired, direction_count, plural, verdict
 
 #: kind -> (median key, per-round key) in speed.json.
 SPEED_KEYS = {"train": ("train_images_per_second", "train_rounds"),
@@ -112,7 +112,7 @@ def claim5(results: Results) -> Section:
                       f"{_load(speed['machine']['load_after'])})."]
     else:
         lines += ["", "Throughput: not measured yet (missing: speed.json; "
-                      "`python -m blur_keras.study run --steps=speed` on an idle machine)."]
+                      "`python -m study run --steps=speed` on an idle machine)."]
     for claim, text, without, with_, better, quoted in _comparisons((none, full)):
         paired = Paired()
         plain, smooth = (results.clean(without, large, "nll"), results.clean(with_, large, "nll"))

@@ -15,7 +15,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from blur_keras.study.plan import Run, Settings
+from study.plan import Run, Settings
 
 SPEED_FILE = "speed.json"
 LOAD_FILE = "/proc/loadavg"
@@ -64,7 +64,7 @@ def check_idle(max_other_load: float, when: str, sample: Callable[[], float | No
         raise MachineBusy(
             f"other work is running {when} the timings ({measured}; limit {max_other_load}; "
             f"load averages {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}): throughput measured now "
-            f"would measure nothing. Run `python -m blur_keras.study run --steps=speed "
+            f"would measure nothing. Run `python -m study run --steps=speed "
             f"--runs_dir=...` when the machine is idle.")
     return {"other_runnable": other, "loadavg": load}
 

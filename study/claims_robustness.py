@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from blur_keras.study import figures, paper
-from blur_keras.study.plan import BASELINE_NAME, run_name
-from blur_keras.study.results import Results, Row, Section, label
-from blur_keras.study.verdicts import (
+from study import figures, paper
+from study.plan import BASELINE_NAME, run_name
+from study.results import Results, Row, Section, label
+from study.verdicts import (
     Paired, compared, direction_count, mean_std, paired_verdict)
 
 #: score -> (heading, the paper's number: (key in paper.ROBUSTNESS by pair) or None)

@@ -1,14 +1,14 @@
-"""`python -m blur_keras.study status`: what is done, what is missing, and what it would cost."""
+"""`python -m study status`: what is done, what is missing, and what it would cost."""
 
 from __future__ import annotations
 
 import os
 
 from blur_keras import corruptions
-from blur_keras.study.ensembles import ENSEMBLES_FILE
-from blur_keras.study.plan import EVALUATIONS, Plan, Run, Settings
-from blur_keras.study.runner import pending_evaluations, run_state
-from blur_keras.study.speed import SPEED_FILE
+from study.ensembles import ENSEMBLES_FILE
+from study.plan import EVALUATIONS, Plan, Run, Settings
+from study.runner import pending_evaluations, run_state
+from study.speed import SPEED_FILE
 
 #: Measured: a 50-sample pass over the 10,000 test images (500,000 forward passes of the
 #: width-16 ResNet-18) took 17 CPU-minutes on this 2-core machine (blur_keras.zoo.publishing).

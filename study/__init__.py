@@ -1,9 +1,12 @@
 """The reproduction study: the paper's claims re-measured with this project's code.
 
+A workbench of the repository, not part of the installed library: it lives beside its
+results (`study/results/`) and runs from the repository root.
+
 `study_plan()` is the study as data (runs, evaluations, sizes); `run_study` trains what is
 missing and writes one small JSON per evaluation into `study/results/` (resumable: nothing
 finished is computed twice); `build_report` rebuilds `docs/REPRODUCTION.md` and its figures
-from those JSONs alone. Command line: `python -m blur_keras.study run|status|report`. Names
+from those JSONs alone. Command line: `python -m study run|status|report`. Names
 are imported on first use.
 """
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from blur_keras.study import figures, paper
-from blur_keras.study.plan import run_name
-from blur_keras.study.results import LABELS, Results, Row, Section, label, table
-from blur_keras.study.verdicts import (
+from study import figures, paper
+from study.plan import run_name
+from study.results import LABELS, Results, Row, Section, label, table
+from study.verdicts import (
     MIN_SEEDS, Paired, Tally, compared, direction_count, mean_std, missing_text, paired_verdict, plural,
     signed, verdict)
 

@@ -21,11 +21,11 @@ import platform
 import time
 from typing import Callable, Sequence
 
-from blur_keras.study.ensembles import ENSEMBLES_FILE, compute_ensembles, ensemble_inputs
-from blur_keras.study.evaluations import EVALUATORS, Context
-from blur_keras.study.plan import BASELINE_NAME, EVALUATIONS, STEPS, Plan, Run
-from blur_keras.study.results import RESULTS_DIR, read_json
-from blur_keras.study.speed import SPEED_FILE, MachineBusy, measure_speed, other_load
+from study.ensembles import ENSEMBLES_FILE, compute_ensembles, ensemble_inputs
+from study.evaluations import EVALUATORS, Context
+from study.plan import BASELINE_NAME, EVALUATIONS, STEPS, Plan, Run
+from study.results import RESULTS_DIR, read_json
+from study.speed import SPEED_FILE, MachineBusy, measure_speed, other_load
 
 RESULT_FILE = "result.json"
 
@@ -203,7 +203,7 @@ def evaluate_run(run: Run, runs_dir: str, results_dir: str, names: Sequence[str]
                   "model_args": trained["config"].get("model_args") or {},
                   "source": f"zoo preset {run.preset}" if run.preset
                   else f"trained with `{run.train_command('<runs_dir>')}`",
-                  "command": f"python -m blur_keras.study run --only={run.name} --steps={name} "
+                  "command": f"python -m study run --only={run.name} --steps={name} "
                              f"--runs_dir=<runs_dir>",
                   "eval_seed": context.settings.eval_seed,
                   "precision": keras.config.dtype_policy().name,
@@ -226,7 +226,7 @@ def write_ensembles(plan: Plan, results_dir: str, report: Callable[[str], None])
     if content is None:
         report("ensembles: no member's probabilities yet")
         return False
-    content["command"] = "python -m blur_keras.study run --steps=ensembles --runs_dir=<runs_dir>"
+    content["command"] = "python -m study run --steps=ensembles --runs_dir=<runs_dir>"
     write_json(path, content)
     report(f"ensembles: {ENSEMBLES_FILE} written from {len(inputs)} member(s)")
     return True
@@ -265,7 +265,7 @@ def write_baseline(plan: Plan, results_dir: str, baseline_dir: str | None,
         description=f"Severity sums of {source['run']} ({source['source']}) on "
                     f"{config['images']} corrupted by blur_keras.corruptions (seed "
                     f"{config['seed']}), N = 1, ECE binning 'consistent'; written by `python -m "
-                    f"blur_keras.study run --steps=baseline` from "
+                    f"study run --steps=baseline` from "
                     f"{RESULTS_DIR}/{source['run']}/corruptions.json.")
     path = os.path.join(baseline_dir or default_baseline_dir(), f"{name}.json")
     temporary = path + ".new"
@@ -297,7 +297,7 @@ def write_speed(plan: Plan, results_dir: str, data_dir: str | None,
     except MachineBusy as error:
         report(f"speed: not measured: {error}")
         return False
-    content["command"] = "python -m blur_keras.study run --steps=speed --runs_dir=<runs_dir>"
+    content["command"] = "python -m study run --steps=speed --runs_dir=<runs_dir>"
     os.makedirs(results_dir, exist_ok=True)
     write_json(path, content)
     report(f"speed: {SPEED_FILE} written")

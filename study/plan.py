@@ -12,7 +12,7 @@ import dataclasses
 import json
 from typing import Any, Mapping, Sequence
 
-from blur_keras.perturbations import NAMES as PERTURBATIONS
+from blur_keras.corruptions.perturbations import NAMES as PERTURBATIONS
 
 #: The four variants of claims 1-4 and 6, as (without, with) smoothing pairs.
 PAIRS = {"dnn": ("resnet_dnn_18", "resnet_dnn_smoothing_18"),
@@ -63,7 +63,7 @@ class Settings:
         corruption_seed: seed of the generated corruptions and perturbation sequences.
         consistency_images: first N test images, one perturbation sequence each.
         consistency_frames: frames per sequence.
-        perturbations: `blur_keras.perturbations` names.
+        perturbations: `blur_keras.corruptions.perturbations` names.
         analysis_images: first N test images of the variance and Fourier analyses.
         variance_samples: executions of the variance analysis.
         hessian_batches, hessian_batch_size, hessian_iterations: training batches (with the

@@ -7,8 +7,8 @@ import json
 import os
 from typing import Callable
 
-from blur_keras.study.plan import Plan, run_name
-from blur_keras.study.verdicts import Paired
+from study.plan import Plan, run_name
+from study.verdicts import Paired
 
 #: The committed results folder, relative to the repository root.
 RESULTS_DIR = os.path.join("study", "results")
@@ -32,7 +32,7 @@ class Record(dict):
     def __missing__(self, key):
         raise MissingKey(f"{self.path} has no key {key!r} (keys: "
                          f"{', '.join(map(str, self)) or 'none'}): not a result of this version "
-                         f"of the study; delete it and run `python -m blur_keras.study run` to "
+                         f"of the study; delete it and run `python -m study run` to "
                          f"write it again.")
 
 
@@ -93,7 +93,7 @@ def table(header: list[str], rows: list[str], empty: str = "Ours: not run yet.")
 
 
 def variant(model: str) -> str:
-    """`resnet_mcdo_smoothing_18` -> `mcdo_smoothing` (the keys of `blur_keras.study.paper`)."""
+    """`resnet_mcdo_smoothing_18` -> `mcdo_smoothing` (the keys of `study.paper`)."""
     return model.removeprefix("resnet_").removesuffix("_18")
 
 

@@ -1,13 +1,13 @@
-"""`python -m blur_keras.study`: the reproduction study (run it, see where it stands, report it).
+"""`python -m study`: the reproduction study (run it, see where it stands, report it).
 
 Commands:
     run     trains what is missing and writes every missing evaluation JSON (resumable):
-            python -m blur_keras.study run --runs_dir=runs/study [--only=NAMES]
+            python -m study run --runs_dir=runs/study [--only=NAMES]
                 [--shard=1/2] [--steps=train,evaluate,ensembles,baseline,speed] [--threads=1]
     status  what is done and missing, with the estimated cost and the training commands:
-            python -m blur_keras.study status --runs_dir=runs/study
+            python -m study status --runs_dir=runs/study
     report  rebuilds docs/REPRODUCTION.md and docs/reproduction/*.png from study/results:
-            python -m blur_keras.study report
+            python -m study report
 
 Run it from the repository root (the results folder is study/results/). Exit codes: 0 done,
 2 a bad flag, run directory or results folder (one `error:` line).
@@ -21,7 +21,7 @@ import sys
 from absl import flags
 
 from blur_keras.startup import run_program
-from blur_keras.study.results import RESULTS_DIR
+from study.results import RESULTS_DIR
 
 FLAGS = flags.FLAGS
 COMMANDS = ("run", "status", "report")
@@ -63,11 +63,11 @@ def _checked(command: str) -> dict:
     if not FLAGS.runs_dir:
         raise ValueError("--runs_dir is required (where the training runs are, e.g. "
                          "runs/study).")
-    from blur_keras.study.plan import study_plan
+    from study.plan import study_plan
     plan = study_plan()
     if command == "status":
         return {"plan": plan}
-    from blur_keras.study.runner import parse_steps
+    from study.runner import parse_steps
     shard = _shard()
     plan.select(FLAGS.only, shard)          # unknown names: a ValueError naming them
     parse_steps(FLAGS.steps)
@@ -78,21 +78,21 @@ def _checked(command: str) -> dict:
 
 def _run(command: str, args: dict) -> None:
     if command == "report":
-        from blur_keras.study.report import build_report
+        from study.report import build_report
         written = build_report(results_dir=FLAGS.results_dir, output=FLAGS.output)
         print(f"Wrote {written['report']} and {len(written['figures'])} figure(s).")
         return
     if command == "status":
-        from blur_keras.study.status import format_status
+        from study.status import format_status
         print(format_status(args["plan"], FLAGS.runs_dir, FLAGS.results_dir))
         return
-    from blur_keras.study.runner import run_study
+    from study.runner import run_study
     summary = run_study(args["plan"], FLAGS.runs_dir, FLAGS.results_dir, only=FLAGS.only,
                         shard=args["shard"], steps=FLAGS.steps, data_dir=FLAGS.data_dir)
     written = sum(len(names) for names in summary["evaluated"].values())
     print(f"Done: {len(summary['trained'])} run(s) trained, {written} evaluation(s) written"
           + (f", {', '.join(summary['study'])}" if summary["study"] else "")
-          + f". `python -m blur_keras.study status --runs_dir={FLAGS.runs_dir}` shows what is "
+          + f". `python -m study status --runs_dir={FLAGS.runs_dir}` shows what is "
             f"left; commit {FLAGS.results_dir}.")
 
 
