@@ -42,7 +42,7 @@ def main(argv) -> None:
         print(f"MS {measure(FLAGS.only)}")
         return
     from blur_keras import zoo
-    from blur_keras.zoo.cards import LATENCY_FILE, write_zoo_readme
+    from blur_keras.publishing.zoo_table import LATENCY_FILE, write_zoo_readme
     from benchmarks.common import machine_info, run_isolated
     machine = machine_info()
     print(machine)

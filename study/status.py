@@ -11,7 +11,7 @@ from study.runner import pending_evaluations, run_state
 from study.speed import SPEED_FILE
 
 #: Measured: a 50-sample pass over the 10,000 test images (500,000 forward passes of the
-#: width-16 ResNet-18) took 17 CPU-minutes on this 2-core machine (blur_keras.zoo.publishing).
+#: width-16 ResNet-18) took 17 CPU-minutes on this 2-core machine (blur_keras.publishing).
 PASSES_PER_SECOND = 500_000 / (17 * 60)
 #: Assumed, not measured: one Hessian-vector product costs about 4 forward passes.
 HVP_PASSES = 4

@@ -13,7 +13,7 @@ from blur_keras import plots
 #: shipped zoo holds the `fmnist_w16` ones).
 PRESETS = ("resnet_mcdo_18.tiny_w4", "resnet_mcdo_smoothing_18.tiny_w4")
 #: The tiny presets' cards and the demo both use the first TEST_SUBSET test images: two batches
-#: of `publishing.EVAL_BATCH` (500), so the random state carries over from one batch to the next.
+#: of `card_evaluation.EVAL_BATCH` (500), so the random state carries over from one batch to the next.
 TEST_SUBSET = 510
 CORRUPTION_SUBSET = 40
 
@@ -28,7 +28,7 @@ def run_demo(*flags, env=None):
 def tiny_mcdo_zoo(tmp_path_factory):
     """A zoo holding the two demo presets, trained for 2 steps at width 4 on 64 images."""
     from blur_keras.training import TrainConfig, train
-    from blur_keras.zoo.publishing import publish
+    from blur_keras.publishing import publish
     root = tmp_path_factory.mktemp("demo_zoo")
     zoo_dir = root / "zoo"
     zoo_dir.mkdir()

@@ -13,8 +13,8 @@ import pytest
 
 #: Every command-line program (absl flags, `blur_keras.startup.run_program`).
 PROGRAMS = ("blur_keras.analysis", "blur_keras.corruption_gallery", "blur_keras.demo",
-            "blur_keras.evaluate", "blur_keras.retrofit", "blur_keras.robustness",
-            "study", "blur_keras.training", "blur_keras.zoo")
+            "blur_keras.evaluate", "blur_keras.publishing", "blur_keras.retrofit",
+            "blur_keras.robustness", "study", "blur_keras.training", "blur_keras.zoo")
 #: Flags defined by a shared helper of `blur_keras.cli_checks` that `--help` must still show.
 SHARED_FLAGS = {"blur_keras.evaluate": ("--outputs", "--ece_binning", "--model", "--weights",
                                         "--model_args"),

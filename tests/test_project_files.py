@@ -62,7 +62,7 @@ def test_citation_cff_is_generated_from_the_one_citation_source():
 
 
 def test_zoo_cards_cite_the_paper_from_the_same_source():
-    from blur_keras.zoo.cards import card_readme
+    from blur_keras.publishing.card_readme import card_readme
     bibtex = citation.paper_bibtex()
     assert bibtex.startswith("@inproceedings{park2022blurs,") and "Kim, Songkuk" in bibtex
     for readme in (ROOT / "zoo").glob("*/README.md"):       # the shipped cards

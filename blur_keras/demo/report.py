@@ -10,7 +10,7 @@ import numpy as np
 from blur_keras import data, plots
 from blur_keras.demo.zoo_demo import CLEAN, card_test_subset
 from blur_keras.json_output import write_json
-from blur_keras.zoo.publishing import FIRST_IMAGES
+from blur_keras.publishing.card_evaluation import FIRST_IMAGES
 
 #: Metrics of the table and the card check, with their column labels and scale.
 COLUMNS = (("nll", "NLL", 1.0, "{:.4f}"), ("accuracy", "Acc%", 100.0, "{:.2f}"),

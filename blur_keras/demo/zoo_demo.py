@@ -4,8 +4,8 @@ Each preset is loaded with `blur_keras.zoo.load(name, seed=0)`, as a user
 loads it (taking raw pixels), and predicts the uint8 images of its dataset's
 test split in one 10-sample pass, batch 500, N = 1, 2, 5 and 10 from the
 first N samples: the procedure of the cards
-(`blur_keras.zoo.publishing.evaluate_preset`, on the bare network and the
-standardised images), so the clean numbers equal the cards' when the split is
+(`blur_keras.publishing.card_evaluation.evaluate_preset`, on the bare network
+and the standardised images), so the clean numbers equal the cards' when the split is
 the same. Then the same model, its random state continuing, predicts a seeded
 subset of the test images under a few generated corruptions
 (`blur_keras.corruptions`, uint8 in and out) at one severity.
@@ -29,8 +29,8 @@ CLEAN = "clean"
 
 
 def ensemble_sizes() -> tuple[int, ...]:
-    """N of the table: those of the cards' 10-sample pass (`publishing.STOCHASTIC_SIZES`)."""
-    from blur_keras.zoo.publishing import STOCHASTIC_SIZES
+    """N of the table: those of the cards' 10-sample pass (`card_evaluation.STOCHASTIC_SIZES`)."""
+    from blur_keras.publishing.card_evaluation import STOCHASTIC_SIZES
     return STOCHASTIC_SIZES
 
 
@@ -119,7 +119,7 @@ def run_demo(presets: Sequence[str] = DEFAULT_PRESETS,
     """
     import keras
     from blur_keras import data, evaluation, zoo
-    from blur_keras.zoo.publishing import EVAL_BATCH, EVALUATION_SEED
+    from blur_keras.publishing.card_evaluation import EVAL_BATCH, EVALUATION_SEED
     known = corruption_lib.names(extra=True)
     unknown = [name for name in corruptions if name not in known]
     if unknown:

@@ -1,10 +1,11 @@
-"""The model zoo: pretrained presets, verified before use, loaded offline in safe mode.
+"""The model zoo, read side: pretrained presets, verified before use, loaded offline.
 
 `names()` lists the presets, `card(name)` describes one, `load(name)` returns
-the Keras model with its weights, taking raw pixels; `save_preset` and
-`publish` make presets; `verify` recomputes every hash; `build` rebuilds the
-shipped zoo. Command line: `python -m blur_keras.zoo`. Names are imported on
-first use.
+the Keras model with its weights, taking raw pixels (built by the registry
+builder its card names); `verify` recomputes every hash. Command line:
+`python -m blur_keras.zoo`. Names are imported on first use. Presets are made
+by `blur_keras.publishing` (`publish`, `build`), which may train and evaluate;
+nothing here does.
 
 A preset name resolves in the zoos only (`zoo_directories()`): the shipped
 one and, when set, `$BLUR_KERAS_ZOO_DIR` (which adds a zoo; a name that both
@@ -16,8 +17,7 @@ from blur_keras.lazy import lazy_exports
 
 _EXPORTS = {
     "PresetError": "files", "zoo_directories": "files", "zoo_directory": "files",
-    "card": "preset", "load": "preset", "names": "preset", "save_preset": "preset",
-    "publish": "publishing", "build": "building", "verify": "verification",
+    "card": "preset", "load": "preset", "names": "preset", "verify": "verification",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -15,45 +15,24 @@ Exit codes: 0 done, 1 a preset failed its check, 2 a bad command, flag or preset
 from __future__ import annotations
 
 import json
+import os
 import sys
 
-from absl import flags
-
 from blur_keras.startup import run_program
+from blur_keras.zoo.command_line import (
+    COMMANDS, WRITE_COMMANDS, define_flags, fail, fail_on_preset_error, parse_command)
 
-FLAGS = flags.FLAGS
-flags.DEFINE_string("run_dir", None, "publish: the finished training run.")
-flags.DEFINE_string("name", None, "publish: the preset name, '{registry name}.{tag}'.")
-flags.DEFINE_string("zoo_dir", None, "A zoo of yours, as $BLUR_KERAS_ZOO_DIR: its presets are "
-                    "listed, shown and verified beside the shipped ones; publish, build and "
-                    "readmes write into it (default: $BLUR_KERAS_ZOO_DIR, else the shipped zoo).")
-flags.DEFINE_string("runs_dir", "~/blur_keras_runs", "build: where training runs go.")
-flags.DEFINE_list("only", None, "build: only these presets.")
-flags.DEFINE_bool("corruptions", True, "publish: add the generated-corruption summary.")
-
-COMMANDS = ("list", "show", "verify", "publish", "build", "readmes", "reevaluate")
-USAGE = ("usage: python -m blur_keras.zoo list | show NAME | verify [NAME] | "
-         "publish --run_dir=DIR --name=NAME | build [--runs_dir=DIR] [--only=NAME,...] | readmes | "
-         "reevaluate [NAME ...]")
-
-
-def _fail(message: str, code: int = 2):
-    print(f"error: {message}", file=sys.stderr)
-    sys.exit(code)
+define_flags()
 
 
 def main(argv) -> None:
-    import os
-    args = argv[1:]
-    if not args or args[0] not in COMMANDS:
-        _fail(f"expected a command in {COMMANDS}; got {args[:1] or 'none'}. {USAGE}")
-    command, rest = args[0], args[1:]
-    if FLAGS.zoo_dir:
-        os.environ["BLUR_KERAS_ZOO_DIR"] = FLAGS.zoo_dir
-    expected = {"list": (0, 0), "show": (1, 1), "verify": (0, 1), "publish": (0, 0),
-                "build": (0, 0), "readmes": (0, 0), "reevaluate": (0, 99)}[command]
-    if not expected[0] <= len(rest) <= expected[1]:
-        _fail(f"'{command}' takes {expected[0]}-{expected[1]} names; got {rest}. {USAGE}")
+    command, rest = parse_command(argv, COMMANDS)
+    if command in WRITE_COMMANDS:
+        # Writing a preset trains and evaluates, which sit above the zoo's read side: that is
+        # `python -m blur_keras.publishing`'s work. An import of it from here would run back up
+        # the layers, so this program becomes that one (the same command line, flags, output
+        # and exit status) by replacing its process, before TensorFlow starts.
+        os.execv(sys.executable, [sys.executable, "-m", "blur_keras.publishing", *sys.argv[1:]])
     from blur_keras.startup import quiet_tensorflow_start
     quiet_tensorflow_start()
     from blur_keras import zoo
@@ -64,35 +43,13 @@ def main(argv) -> None:
         elif command == "show":
             print(json.dumps({k: v for k, v in zoo.card(rest[0]).items()
                               if k not in ("training",)}, indent=2))
-        elif command == "verify":
+        else:
             checked = zoo.verify(rest[0] if rest else None)
             print(f"verified {len(checked)} preset(s): every file matches its SHA-256 and size.")
-        elif command == "publish":
-            if not FLAGS.run_dir or not FLAGS.name:
-                _fail(f"publish needs --run_dir and --name. {USAGE}")
-            card = zoo.publish(os.path.expanduser(FLAGS.run_dir), FLAGS.name,
-                               corruptions=FLAGS.corruptions)
-            print(f"published {card['name']} in {zoo.zoo_directory()}")
-        elif command == "build":
-            built = zoo.build(FLAGS.runs_dir, only=FLAGS.only)
-            print(f"built {len(built)} preset(s): {', '.join(built)}")
-        elif command == "reevaluate":
-            from blur_keras.zoo.publishing import reevaluate
-            done = reevaluate(rest or None)
-            print(f"re-evaluated {len(done)} preset(s) in {zoo.zoo_directory()}: "
-                  f"{', '.join(done)}; configs and weights unchanged.")
-        else:
-            from blur_keras.zoo.readmes import rewrite_readmes
-            rewritten = rewrite_readmes()
-            print(f"rewrote the README of {len(rewritten)} preset(s) in {zoo.zoo_directory()}; "
-                  f"configs, weights and cards unchanged.")
     except zoo.PresetError as error:
-        from blur_keras.zoo.files import UnknownPresetError
-        failed_check = (command in ("verify", "show", "readmes")
-                        and not isinstance(error, UnknownPresetError))
-        _fail(str(error), code=1 if failed_check else 2)
+        fail_on_preset_error(command, error)
     except (ValueError, FileNotFoundError) as error:
-        _fail(str(error))
+        fail(str(error))
 
 
 if __name__ == "__main__":

@@ -6,17 +6,16 @@ import json
 import os
 from importlib import resources
 
-from blur_keras.integrity import file_record, sha256  # noqa: F401  (re-exported)
+from blur_keras.integrity import sha256
 
 #: Environment variable naming another zoo directory (e.g. a checkout's `zoo/`).
 ZOO_DIR_VARIABLE = "BLUR_KERAS_ZOO_DIR"
 INDEX_FILE = "index.json"
-CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.weights.h5"
 CARD_FILE = "metadata.json"
 README_FILE = "README.md"
 #: The files every preset directory holds, all hashed in the index.
-PRESET_FILES = (CONFIG_FILE, WEIGHTS_FILE, CARD_FILE, README_FILE)
+PRESET_FILES = (WEIGHTS_FILE, CARD_FILE, README_FILE)
 #: In the zoo: `{"presets": {name: {"dataset": ..., training options...}}}`.
 BUILD_FILE = "build.json"
 
@@ -45,8 +44,8 @@ def shipped_zoo_directory() -> str:
 
 
 def zoo_directory() -> str:
-    """The zoo that `publish` and `build` write into: `$BLUR_KERAS_ZOO_DIR` (`~` expanded), else
-    the shipped one."""
+    """The zoo that `blur_keras.publishing` writes into: `$BLUR_KERAS_ZOO_DIR` (`~` expanded),
+    else the shipped one."""
     if os.environ.get(ZOO_DIR_VARIABLE):
         return os.path.expanduser(os.environ[ZOO_DIR_VARIABLE])
     return shipped_zoo_directory()
@@ -115,15 +114,6 @@ def read_index(zoo_dir: str | None = None) -> dict:
         return {}
     with open(path) as f:
         return json.load(f)
-
-
-def write_index(index: dict, zoo_dir: str) -> None:
-    """Writes the index atomically, presets sorted."""
-    path = os.path.join(zoo_dir, INDEX_FILE)
-    with open(path + ".tmp", "w") as f:
-        json.dump({name: index[name] for name in sorted(index)}, f, indent=2)
-        f.write("\n")
-    os.replace(path + ".tmp", path)
 
 
 def index_source(zoo_dir: str) -> str:

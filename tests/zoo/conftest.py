@@ -12,7 +12,7 @@ TINY = "resnet_dnn_smoothing_18.tiny"
 def tiny_zoo(tmp_path_factory):
     """A zoo directory with one preset published from a 2-step training run."""
     from blur_keras.training import TrainConfig, train
-    from blur_keras.zoo.publishing import publish
+    from blur_keras.publishing import publish
     root = tmp_path_factory.mktemp("zoo")
     run_dir = root / "run"
     train(TrainConfig(model="resnet_dnn_smoothing_18", dataset="fashion_mnist",

@@ -10,7 +10,7 @@ import pytest
 from blur_keras import zoo
 from blur_keras.integrity import file_record
 from blur_keras.zoo.files import shipped_zoo_directory
-from blur_keras.zoo.preset import build_from_files
+from blur_keras.zoo.architecture import build_from_directory
 
 pytestmark = pytest.mark.tensorflow_only
 
@@ -31,7 +31,7 @@ def altered_copy(directory) -> str:
     """A copy of the shipped preset in `directory` with other weights and a card that matches
     them: it verifies against its own card, not against the zoo index."""
     shutil.copytree(os.path.join(SHIPPED_ZOO, SHIPPED), directory)
-    model = build_from_files(os.path.join(SHIPPED_ZOO, SHIPPED))
+    model = build_from_directory(os.path.join(SHIPPED_ZOO, SHIPPED))
     stem = model.get_layer("stem_conv")
     stem.set_weights([w + 1.0 for w in stem.get_weights()])
     weights = os.path.join(directory, "model.weights.h5")
@@ -85,8 +85,7 @@ def test_tamper_messages_name_what_the_files_were_checked_against(tmp_path, monk
 
 def index_entry(directory) -> dict:
     return {"files": {name: file_record(os.path.join(directory, name))
-                      for name in ("config.json", "model.weights.h5", "metadata.json",
-                                   "README.md")}}
+                      for name in ("model.weights.h5", "metadata.json", "README.md")}}
 
 
 def test_the_user_zoo_adds_presets_and_a_name_means_one_preset(tmp_path, monkeypatch):

@@ -94,7 +94,7 @@ def test_a_card_with_another_scaling_is_refused():
 @pytest.mark.parametrize("name", zoo.names())
 def test_each_shipped_readme_is_its_card_in_the_current_template_and_says_what_input_it_takes(
         name):
-    from blur_keras.zoo.cards import card_readme
+    from blur_keras.publishing.card_readme import card_readme
     directory = os.path.join(shipped_zoo_directory(), name)
     with open(os.path.join(directory, "metadata.json")) as f:
         card = json.load(f)

@@ -9,6 +9,7 @@ import pytest
 
 from blur_keras import zoo
 from blur_keras.zoo import preset as preset_module
+from blur_keras.zoo.architecture import registry_builder
 from tests.zoo.conftest import TINY
 
 pytestmark = [pytest.mark.tensorflow_only, pytest.mark.real_data]
@@ -35,7 +36,11 @@ def test_published_preset_loads_back_with_the_trained_weights(tiny_zoo, zoo_copy
     np.testing.assert_allclose(bare.predict(trained_on, verbose=0),
                                run_model.predict(trained_on, verbose=0), rtol=1e-5, atol=1e-5)
     card = zoo.card(TINY)
-    assert card["model"] == "resnet_dnn_smoothing_18" and card["model_args"] == {"width": 4}
+    # The architecture is recorded once: the card's builder (the protocol's arguments included).
+    assert card["builder"] == registry_builder(
+        "resnet_dnn_smoothing_18",
+        {"num_classes": 10, "input_shape": (28, 28, 1), "stem": "cifar", "width": 4})
+    assert "model" not in card and not (zoo_copy / TINY / "config.json").exists()
     assert card["parameters"] == model.count_params()
     assert set(card["evaluation"]["test"]) == {"1"}            # deterministic: N = 1 only
     assert card["preprocessing"]["labels"][9] == "Ankle boot"
@@ -46,13 +51,12 @@ def test_published_preset_loads_back_with_the_trained_weights(tiny_zoo, zoo_copy
     assert len(card["corruptions"]["by_corruption"]) == 15
     assert model.compiled and model.loss is not None
     index = json.load(open(zoo_copy / "index.json"))
-    assert set(index[TINY]["files"]) == {"config.json", "model.weights.h5", "metadata.json",
-                                          "README.md"}
+    assert set(index[TINY]["files"]) == {"model.weights.h5", "metadata.json", "README.md"}
     assert TINY in (zoo_copy / "README.md").read_text()
 
 
 def test_card_readme_says_what_was_evaluated_and_how_this_preset_loads(tiny_zoo, zoo_copy):
-    from blur_keras.zoo import cards
+    from blur_keras.publishing.card_readme import card_readme
     from blur_keras.zoo.files import shipped_zoo_directory
     readme = (tiny_zoo / TINY / "README.md").read_text()
     # Published with test_subset=64: the "first 1,000" rows are over 64 images.
@@ -61,7 +65,7 @@ def test_card_readme_says_what_was_evaluated_and_how_this_preset_loads(tiny_zoo,
     assert f'blur_keras.zoo.load("{tiny_zoo / TINY}", seed=0)' in readme
     assert f'load("{TINY}"' not in readme and f"BLUR_KERAS_ZOO_DIR={tiny_zoo}" in readme
     card = zoo.card(TINY)
-    shipped = cards.card_readme(card, os.path.join(shipped_zoo_directory(), TINY))
+    shipped = card_readme(card, os.path.join(shipped_zoo_directory(), TINY))
     assert f'model = blur_keras.zoo.load("{TINY}", seed=0)' in shipped
     # The card is JSON for every parser: a metric that does not exist is null, not NaN.
     json.loads((tiny_zoo / TINY / "metadata.json").read_text(), parse_constant=refuse_non_json)
@@ -72,7 +76,7 @@ def refuse_non_json(constant):
 
 
 def test_card_numbers_are_reproduced_by_loading_the_preset(zoo_copy):
-    from blur_keras.zoo.publishing import evaluate_preset
+    from blur_keras.publishing.card_evaluation import evaluate_preset
     card = zoo.card(TINY)
     again = evaluate_preset(str(zoo_copy / TINY), "fashion_mnist", 64, (1,))
     assert again["1"]["accuracy"] == pytest.approx(card["evaluation"]["first_1000"]["1"]["accuracy"])
@@ -104,23 +108,24 @@ def tamper_swap(directory):
     return "model.weights.h5"
 
 
-def tamper_config(directory):
-    path = directory / "config.json"
-    path.write_text(path.read_text().replace('"filters": 4,', '"filters": 8,', 1))
-    return "config.json"
+def tamper_builder(directory):
+    # The card's builder edited to another architecture (width 8), weights as they were.
+    path = directory / "metadata.json"
+    path.write_text(path.read_text().replace('"width": 4', '"width": 8', 1))
+    return "metadata.json"
 
 
 def tamper_missing(directory):
-    os.remove(directory / "config.json")
-    return "config.json"
+    os.remove(directory / "metadata.json")
+    return "metadata.json"
 
 
-@pytest.mark.parametrize("tamper", [tamper_flip, tamper_truncate, tamper_swap, tamper_config,
+@pytest.mark.parametrize("tamper", [tamper_flip, tamper_truncate, tamper_swap, tamper_builder,
                                     tamper_missing])
 def test_tampered_preset_is_refused_before_anything_is_built(tamper, zoo_copy, monkeypatch):
     name = tamper(zoo_copy / TINY)
     built = []
-    monkeypatch.setattr(preset_module, "build_from_files", lambda *a, **k: built.append(a))
+    monkeypatch.setattr(preset_module, "build_network", lambda *a, **k: built.append(a))
     with pytest.raises(zoo.PresetError, match=name.replace(".", r"\.")):
         zoo.load(TINY)
     with pytest.raises(zoo.PresetError, match=name.replace(".", r"\.")):
@@ -136,13 +141,33 @@ def test_a_preset_directory_verifies_itself_through_its_card(zoo_copy, tmp_path)
         zoo.load(str(zoo_copy / TINY))
 
 
-def test_safe_mode_refuses_code_in_a_config(tmp_path):
-    inputs = keras.Input((4,))
-    model = keras.Model(inputs, keras.layers.Lambda(lambda x: x * 2)(inputs))
-    directory = tmp_path / "lambda.preset"
-    zoo.save_preset(model, str(directory), {"name": "lambda.preset"})
-    with pytest.raises(zoo.PresetError, match="does not build"):
+def rewrite_card(directory, change):
+    path = directory / "metadata.json"
+    card = json.loads(path.read_text())
+    change(card)
+    path.write_text(json.dumps(card))
+
+
+def test_a_card_builds_registry_models_only_and_the_weights_must_fit_whole(zoo_copy):
+    config = keras.saving.serialize_keras_object(zoo.load(TINY, include_preprocessing=False))
+    directory = zoo_copy / TINY          # by its path: checked against its own card only
+    rewrite_card(directory, lambda card: card["builder"]["arguments"].update(width=8))
+    with pytest.raises(zoo.PresetError, match="do not fit"):
         zoo.load(str(directory))
+    rewrite_card(directory, lambda card: card["builder"].update(name="os.system"))
+    with pytest.raises(zoo.PresetError, match="does not build a model"):
+        zoo.load(str(directory))
+    rewrite_card(directory, lambda card: card.update(builder=config))   # a Keras config: no
+    with pytest.raises(zoo.PresetError, match="does not build a model"):
+        zoo.load(str(directory))
+
+
+def test_save_preset_needs_the_builder_of_the_architecture(tmp_path):
+    from blur_keras.publishing import save_preset
+    inputs = keras.Input((4,))
+    model = keras.Model(inputs, keras.layers.Dense(2)(inputs))
+    with pytest.raises(zoo.PresetError, match="builder"):
+        save_preset(model, str(tmp_path / "dense.preset"), {"name": "dense.preset"})
 
 
 def test_unknown_preset_names_the_close_ones(zoo_copy):
@@ -210,12 +235,19 @@ def test_cli_list_show_verify_and_errors(zoo_copy):
         assert typo.returncode == 2 and f"Unknown preset '{TINY}x'" in typo.stderr
         nowhere = run_zoo(command, str(zoo_copy / "nowhere"), **env)   # a path with no preset
         assert nowhere.returncode == 2 and "No preset directory at" in nowhere.stderr
+    # The verbs that write presets are `python -m blur_keras.publishing`'s, reached from here too.
     unpublished = run_zoo("publish", "--run_dir=/nonexistent", f"--name={TINY}", **env)
     assert unpublished.returncode == 2 and "no result.json" in unpublished.stderr
+    assert len(unpublished.stderr.strip().splitlines()) == 1
+    nameless = run_zoo("--zoo_dir", str(zoo_copy), "publish", "--run_dir=/nonexistent")
+    assert nameless.returncode == 2 and "publish needs --run_dir and --name" in nameless.stderr
+    direct = subprocess.run([sys.executable, "-m", "blur_keras.publishing", "list"],
+                            capture_output=True, text=True, timeout=300)
+    assert direct.returncode == 2 and "expected a command in ('publish'" in direct.stderr
 
 
 def test_publish_refuses_unfinished_runs_and_names_of_other_models(tiny_zoo, tmp_path):
-    from blur_keras.zoo.publishing import publish
+    from blur_keras.publishing import publish
     run_dir = tiny_zoo.parent / "run"
     with pytest.raises(zoo.PresetError, match="resnet_dnn_smoothing_18.<tag>"):
         publish(str(run_dir), "resnet_mcdo_18.tiny", str(tmp_path), progress=False)
@@ -235,7 +267,7 @@ def test_evaluation_programs_take_a_preset_name(zoo_copy):
 
 
 def test_the_zoo_table_is_copied_into_the_readme_beside_the_zoo(zoo_copy):
-    from blur_keras.zoo.cards import TABLE_MARKERS, write_zoo_readme
+    from blur_keras.publishing.zoo_table import TABLE_MARKERS, write_zoo_readme
     readme = zoo_copy.parent / "README.md"
     start, end = TABLE_MARKERS
     readme.write_text(f"# Project\n\n{start}\nstale rows\n{end}\n\n## Next\n")
@@ -251,7 +283,7 @@ def test_the_zoo_table_is_copied_into_the_readme_beside_the_zoo(zoo_copy):
 
 def test_cli_readmes_rewrites_the_readmes_from_the_cards_and_nothing_else(zoo_copy):
     from blur_keras.integrity import file_record
-    from blur_keras.zoo.cards import card_readme
+    from blur_keras.publishing.card_readme import card_readme
     directory = zoo_copy / TINY
     readme = directory / "README.md"
     readme.write_text("# an older template\n")                 # as the index records it
@@ -259,7 +291,7 @@ def test_cli_readmes_rewrites_the_readmes_from_the_cards_and_nothing_else(zoo_co
     index[TINY]["files"]["README.md"] = file_record(str(readme))
     (zoo_copy / "index.json").write_text(json.dumps(index))
     kept = {name: (directory / name).read_bytes()
-            for name in ("config.json", "model.weights.h5", "metadata.json")}
+            for name in ("model.weights.h5", "metadata.json")}
     rewritten = run_zoo("readmes", BLUR_KERAS_ZOO_DIR=str(zoo_copy))
     assert rewritten.returncode == 0 and "rewrote the README of 1 preset" in rewritten.stdout, \
         rewritten.stderr
@@ -274,7 +306,7 @@ def test_cli_readmes_rewrites_the_readmes_from_the_cards_and_nothing_else(zoo_co
 def test_reevaluate_rewrites_the_metrics_and_nothing_else(zoo_copy):
     """A card whose numbers no longer match its weights gets them back; weights stay as they are."""
     from blur_keras.integrity import file_record
-    from blur_keras.zoo.publishing import reevaluate
+    from blur_keras.publishing import reevaluate
     directory = zoo_copy / TINY
     card_path = directory / "metadata.json"
     original = json.loads(card_path.read_text())
@@ -284,7 +316,7 @@ def test_reevaluate_rewrites_the_metrics_and_nothing_else(zoo_copy):
     index = json.loads((zoo_copy / "index.json").read_text())
     index[TINY]["files"]["metadata.json"] = file_record(str(card_path))
     (zoo_copy / "index.json").write_text(json.dumps(index))
-    kept = {name: (directory / name).read_bytes() for name in ("config.json", "model.weights.h5")}
+    kept = {name: (directory / name).read_bytes() for name in ("model.weights.h5",)}
     assert reevaluate([TINY], str(zoo_copy), progress=False) == [TINY]
     card = json.loads(card_path.read_text())
     assert card["evaluation"] == original["evaluation"]

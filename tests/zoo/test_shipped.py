@@ -23,7 +23,7 @@ def test_shipped_preset_reproduces_its_card_on_the_first_1000_test_images(name):
     # As a user: the preset as loaded (raw uint8 pixels in), seeded as the card says; the card
     # was measured on the bare network with standardised images (`publish`).
     from blur_keras import data, evaluation
-    from blur_keras.zoo.publishing import EVAL_BATCH, EVALUATION_SEED, FIRST_IMAGES
+    from blur_keras.publishing.card_evaluation import EVAL_BATCH, EVALUATION_SEED, FIRST_IMAGES
     card = zoo.card(name)
     recorded = card["evaluation"]["first_1000"]
     images, labels = data.load_arrays(card["dataset"], "test", subset=FIRST_IMAGES)
@@ -38,6 +38,19 @@ def test_shipped_preset_reproduces_its_card_on_the_first_1000_test_images(name):
 
 
 @pytest.mark.parametrize("name", zoo.names())
+def test_shipped_preset_records_its_architecture_once(name):
+    # The card's builder, and no serialised graph beside it: the weights fit it whole.
+    from blur_keras.zoo.architecture import build_network
+    from blur_keras.zoo.files import PRESET_FILES, WEIGHTS_FILE
+    directory = os.path.join(zoo.zoo_directory(), name)
+    card = zoo.card(name)
+    assert sorted(os.listdir(directory)) == sorted(PRESET_FILES)
+    assert card["builder"]["kind"] == "registry" and name.startswith(card["builder"]["name"] + ".")
+    model = build_network(card, os.path.join(directory, WEIGHTS_FILE))
+    assert model.count_params() == card["parameters"]
+
+
+@pytest.mark.parametrize("name", zoo.names())
 def test_shipped_preset_meets_the_zoo_bar(name):
     card = zoo.card(name)
     assert card["evaluation"]["test"]["1"]["accuracy"] >= 0.90       # the bar
@@ -47,7 +60,7 @@ def test_shipped_preset_meets_the_zoo_bar(name):
 
 def test_the_readme_and_the_zoo_readme_show_the_table_of_the_shipped_cards():
     import json
-    from blur_keras.zoo.cards import (
+    from blur_keras.publishing.zoo_table import (
         LATENCY_FILE, TABLE_MARKERS, ZOO_README_HEAD, read_cards, zoo_table)
     zoo_dir = zoo.zoo_directory()
     latency_path = os.path.join(zoo_dir, LATENCY_FILE)

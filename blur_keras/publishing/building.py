@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 
+from blur_keras.publishing.from_run import publish
 from blur_keras.zoo.files import BUILD_FILE, PresetError, read_build_spec, zoo_directory
-from blur_keras.zoo.publishing import publish
 
 
 def build(runs_dir: str, zoo_dir: str | None = None, only: list[str] | None = None,

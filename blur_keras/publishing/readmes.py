@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import os
 
-from blur_keras.zoo.cards import write_card_readme, write_zoo_readme
-from blur_keras.zoo.files import (
-    README_FILE, file_record, read_index, write_index, zoo_directory)
+from blur_keras.integrity import file_record
+from blur_keras.publishing.card_readme import write_card_readme
+from blur_keras.publishing.index import write_index
+from blur_keras.publishing.zoo_table import write_zoo_readme
+from blur_keras.zoo.files import README_FILE, read_index, zoo_directory
 from blur_keras.zoo.preset import card_in_zoo
 
 
 def rewrite_readmes(zoo_dir: str | None = None) -> list[str]:
     """Regenerates each preset's `README.md` from its card, and the zoo's table.
 
-    For a new card template (`blur_keras.zoo.cards.card_readme`): every file
+    For a new card template (`blur_keras.publishing.card_readme.card_readme`): every file
     of every preset is verified first; then each README is rewritten and its
-    SHA-256 and size recorded in the index. Configs, weights and cards
+    SHA-256 and size recorded in the index. Weights and cards
     (`metadata.json`, with the metrics) are not touched. Cards without
     `training` (drafts) have no README and are left as they are.
 

@@ -1,0 +1,57 @@
+"""`python -m blur_keras.publishing`: publish and build presets, re-evaluate cards, rewrite READMEs.
+
+The verbs of `python -m blur_keras.zoo` that write presets, with its flags and exit codes (that
+program hands them over here).
+
+Examples:
+    python -m blur_keras.publishing publish --run_dir=runs/my_run --name=resnet_mcdo_18.mine
+    python -m blur_keras.publishing build --runs_dir=~/blur_keras_runs   # rebuilds the shipped zoo
+    python -m blur_keras.publishing readmes   # each preset's README.md again from its card
+    python -m blur_keras.publishing reevaluate [NAME ...]   # the cards' metrics again, weights untouched
+
+Exit codes: 0 done, 1 a preset failed its check, 2 a bad command, flag or preset name.
+"""
+
+from __future__ import annotations
+
+import os
+
+from blur_keras.startup import run_program
+from blur_keras.zoo.command_line import (
+    FLAGS, USAGE, WRITE_COMMANDS, define_flags, fail, fail_on_preset_error, parse_command)
+
+define_flags()
+
+
+def main(argv) -> None:
+    command, rest = parse_command(argv, WRITE_COMMANDS)
+    from blur_keras.startup import quiet_tensorflow_start
+    quiet_tensorflow_start()
+    from blur_keras import publishing
+    from blur_keras.zoo import PresetError, zoo_directory
+    try:
+        if command == "publish":
+            if not FLAGS.run_dir or not FLAGS.name:
+                fail(f"publish needs --run_dir and --name. {USAGE}")
+            card = publishing.publish(os.path.expanduser(FLAGS.run_dir), FLAGS.name,
+                                      corruptions=FLAGS.corruptions)
+            print(f"published {card['name']} in {zoo_directory()}")
+        elif command == "build":
+            built = publishing.build(FLAGS.runs_dir, only=FLAGS.only)
+            print(f"built {len(built)} preset(s): {', '.join(built)}")
+        elif command == "reevaluate":
+            done = publishing.reevaluate(rest or None)
+            print(f"re-evaluated {len(done)} preset(s) in {zoo_directory()}: "
+                  f"{', '.join(done)}; weights unchanged.")
+        else:
+            rewritten = publishing.rewrite_readmes()
+            print(f"rewrote the README of {len(rewritten)} preset(s) in {zoo_directory()}; "
+                  f"weights and cards unchanged.")
+    except PresetError as error:
+        fail_on_preset_error(command, error)
+    except (ValueError, FileNotFoundError) as error:
+        fail(str(error))
+
+
+if __name__ == "__main__":
+    run_program(main)
