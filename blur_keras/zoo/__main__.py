@@ -15,11 +15,11 @@ Exit codes: 0 done, 1 a preset failed its check, 2 a bad command, flag or preset
 from __future__ import annotations
 
 import json
-import sys
+import os
 
 from absl import flags
 
-from blur_keras.startup import run_program
+from blur_keras.startup import ProgramError, run_tensorflow_program
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("run_dir", None, "publish: the finished training run.")
@@ -37,26 +37,25 @@ USAGE = ("usage: python -m blur_keras.zoo list | show NAME | verify [NAME] | "
          "reevaluate [NAME ...]")
 
 
-def _fail(message: str, code: int = 2):
-    print(f"error: {message}", file=sys.stderr)
-    sys.exit(code)
-
-
-def main(argv) -> None:
-    import os
+def _command(argv: list[str]) -> tuple[str, list[str]]:
+    """The command and its names, checked before TensorFlow starts."""
     args = argv[1:]
     if not args or args[0] not in COMMANDS:
-        _fail(f"expected a command in {COMMANDS}; got {args[:1] or 'none'}. {USAGE}")
+        raise ProgramError(f"expected a command in {COMMANDS}; got {args[:1] or 'none'}. {USAGE}")
     command, rest = args[0], args[1:]
     if FLAGS.zoo_dir:
         os.environ["BLUR_KERAS_ZOO_DIR"] = FLAGS.zoo_dir
     expected = {"list": (0, 0), "show": (1, 1), "verify": (0, 1), "publish": (0, 0),
                 "build": (0, 0), "readmes": (0, 0), "reevaluate": (0, 99)}[command]
     if not expected[0] <= len(rest) <= expected[1]:
-        _fail(f"'{command}' takes {expected[0]}-{expected[1]} names; got {rest}. {USAGE}")
-    from blur_keras.startup import quiet_tensorflow_start
-    quiet_tensorflow_start()
+        raise ProgramError(f"'{command}' takes {expected[0]}-{expected[1]} names; got {rest}. "
+                           f"{USAGE}")
+    return command, rest
+
+
+def main(command_and_names: tuple[str, list[str]]) -> None:
     from blur_keras import zoo
+    command, rest = command_and_names
     try:
         if command == "list":
             for name in zoo.names():
@@ -69,7 +68,7 @@ def main(argv) -> None:
             print(f"verified {len(checked)} preset(s): every file matches its SHA-256 and size.")
         elif command == "publish":
             if not FLAGS.run_dir or not FLAGS.name:
-                _fail(f"publish needs --run_dir and --name. {USAGE}")
+                raise ProgramError(f"publish needs --run_dir and --name. {USAGE}")
             card = zoo.publish(os.path.expanduser(FLAGS.run_dir), FLAGS.name,
                                corruptions=FLAGS.corruptions)
             print(f"published {card['name']} in {zoo.zoo_directory()}")
@@ -90,10 +89,8 @@ def main(argv) -> None:
         from blur_keras.zoo.files import UnknownPresetError
         failed_check = (command in ("verify", "show", "readmes")
                         and not isinstance(error, UnknownPresetError))
-        _fail(str(error), code=1 if failed_check else 2)
-    except (ValueError, FileNotFoundError) as error:
-        _fail(str(error))
+        raise ProgramError(str(error), exit_code=1 if failed_check else 2) from None
 
 
 if __name__ == "__main__":
-    run_program(main)
+    run_tensorflow_program(main, check=_command)
