@@ -47,7 +47,7 @@ class ModelSource:
 
 
 def source_kind(model: str) -> str:
-    """`"keras_file"` for a path ending in `.keras`, `"preset"` for a dotted name, else `"registry"`.
+    """The kind of `model`: `"keras_file"` (`.keras`), `"preset"` (dotted), else `"registry"`.
 
     Example: `source_kind("resnet_mcdo_18.fmnist_w16")` is `"preset"`,
     `source_kind("runs/a/model.keras")` `"keras_file"` and
@@ -103,7 +103,7 @@ def resolve_model(model: str, weights: str | None = None,
 
 def load_model(model: str, weights: str | None, dataset: str,
                model_args: dict[str, Any] | None = None) -> keras.Model:
-    """A zoo preset, a registry model with weights, or a `.keras` file; clear `ValueError`s otherwise.
+    """A zoo preset, a registry model with weights, or a `.keras` file; a clear `ValueError` else.
 
     Args:
         model: a zoo preset name (`blur_keras.zoo.names()`, e.g.
@@ -133,7 +133,7 @@ def load_model(model: str, weights: str | None, dataset: str,
 
 
 def _registry_model(source: ModelSource, dataset: str) -> keras.Model:
-    """The registry model built for `dataset` with the weights of `source`, which must fit it all."""
+    """The registry model built for `dataset` with the weights of `source`, which must all fit."""
     spec = get_spec(dataset)
     built = protocol.build_model(source.model, dataset, source.model_args)
     weights = source.weights

@@ -1,4 +1,4 @@
-"""How every blur_keras program starts and ends: a quiet TensorFlow, one `error:` line, exit codes."""
+"""How every blur_keras program starts and ends: TensorFlow started quietly, one `error:` line."""
 
 from __future__ import annotations
 

@@ -75,7 +75,7 @@ class TrainConfig:
         strategy, tpu, cpu_devices: distribution (see `make_strategy`);
             `cpu_devices` splits the CPU into logical devices (testing).
         eval_ensemble_sizes: ensemble sizes of the final evaluation (default:
-            those of `blur_keras.evaluate`).
+            those of `blur_keras.evaluation`).
         data_dir, download: data location and whether tfds may download.
         verbose: Keras progress output (1 = progress bar, 2 = one line per epoch).
         overwrite: delete a previous run's outputs in `model_dir` and start
