@@ -70,55 +70,16 @@ def json_object(flag: str, text: str | None) -> dict | None:
     return value
 
 
-def model_and_weights(model: str, weights: str | None, model_args: dict | None = None
-                      ) -> tuple[str, str | None]:
-    """`--model` (a `.keras` file, a zoo preset or a registry name) and `--weights`, `~` expanded.
-
-    `model_args` (`--model_args`, the builder arguments the weights were
-    trained with) are for registry names and must be arguments of its builder.
-    """
-    if model_args and (model.endswith(".keras") or "." in model):
-        raise ValueError("--model_args is for registry names (with --weights); a .keras file "
-                         "or a zoo preset holds its architecture.")
-    if model.endswith(".keras"):
-        return existing_file("model", model), existing_file("weights", weights)
-    if "." in model and os.sep not in model:
-        from blur_keras.zoo import names
-        if model not in names():
-            raise ValueError(f"--model {model!r} is not a zoo preset (python -m blur_keras.zoo "
-                             f"list), a registry name or a .keras file.")
-        if weights:
-            raise ValueError("--weights is for registry names; a zoo preset holds its weights.")
-        return model, None
-    from blur_keras.models import parse
-    from blur_keras.protocol import check_model_args
-    parse(model)
-    check_model_args(model, model_args or {})
-    return model, existing_file("weights", weights)
-
-
-def define_model_flags() -> None:
-    """Defines `--model`, `--weights` and `--model_args`, shared by the programs that load a model.
-
-    They belong to the calling program: its `--help` lists them with its own flags.
-    """
-    from absl import flags
-    flags.disclaim_key_flags()    # the DEFINEs below count as the caller's, not this module's
-    flags.DEFINE_string("model", None, "(required) A zoo preset name, a registry name (with "
-                        "--weights) or a .keras file.")
-    flags.DEFINE_string("weights", None, "A .weights.h5 file for a registry --model.")
-    flags.DEFINE_string("model_args", None, "JSON object of the builder arguments the --weights "
-                        "were trained with, for a registry --model, e.g. '{\"width\": 16}' (a "
-                        "training run's result.json records them under config.model_args).")
-    flags.mark_flag_as_required("model")
-
-
-def output_dir(flag: str, path: str, filenames: Iterable[str]) -> str:
-    """`path` with `~` expanded, after checking that `filenames` can be written into it.
+def writable_directory(flag: str, path: str) -> str:
+    """`path` with `~` expanded and made absolute, after checking that it is or can become a
+    writable directory; nothing is written.
 
     The directory may not exist yet: then its nearest existing ancestor must be
-    a writable directory. An existing file in the way (the directory itself,
-    or a directory where one of `filenames` goes) is an error.
+    a writable directory.
+
+    Raises:
+        ValueError: `path` is a file, or it (or, when it does not exist yet,
+            its nearest existing ancestor) is not a writable directory.
     """
     expanded = os.path.abspath(os.path.expanduser(path))
     if os.path.exists(expanded) and not os.path.isdir(expanded):
@@ -127,27 +88,24 @@ def output_dir(flag: str, path: str, filenames: Iterable[str]) -> str:
     while not os.path.exists(ancestor):
         ancestor = os.path.dirname(ancestor)
     if not os.path.isdir(ancestor):
-        raise ValueError(f"--{flag}={path}: {ancestor} is a file, not a directory.")
+        raise ValueError(f"Cannot write to --{flag}={path}: {ancestor} is a file, not a "
+                         f"directory.")
     if not os.access(ancestor, os.W_OK | os.X_OK):
-        raise ValueError(f"--{flag}={path}: {ancestor} is not writable.")
+        raise ValueError(f"Cannot write to --{flag}={path}: {ancestor} is not writable.")
+    return expanded
+
+
+def output_dir(flag: str, path: str, filenames: Iterable[str]) -> str:
+    """`path` with `~` expanded, after checking that `filenames` can be written into it.
+
+    The directory may not exist yet (see `writable_directory`). An existing
+    file in the way (the directory itself, or a directory where one of
+    `filenames` goes) is an error.
+    """
+    expanded = writable_directory(flag, path)
     for name in filenames:
         target = os.path.join(expanded, name)
         if os.path.isdir(target) or (os.path.exists(target) and not os.access(target, os.W_OK)):
             raise ValueError(f"--{flag}={path}: cannot write {target} (a directory or "
                              f"read-only file is in the way).")
     return expanded
-
-
-def define_prediction_flags() -> None:
-    """Defines `--outputs` and `--ece_binning`, shared by the programs that score predictions.
-
-    They belong to the calling program: its `--help` lists them with its own flags.
-    """
-    from absl import flags
-    flags.disclaim_key_flags()    # the DEFINEs below count as the caller's, not this module's
-    flags.DEFINE_enum("outputs", "auto", ["auto", "logits", "probabilities"],
-                      "What the model outputs; auto: probabilities when its last layer applies a "
-                      "softmax (or its first outputs are probability rows), else logits.")
-    flags.DEFINE_enum("ece_binning", "consistent", ["consistent", "reference"],
-                      "ECE bins: consistent ((lo, hi] for everything) or reference (the paper's "
-                      "code: confidences summed over [lo, hi)).")

@@ -16,11 +16,10 @@ Run it from the repository root (the results folder is study/results/). Exit cod
 from __future__ import annotations
 
 import os
-import sys
 
 from absl import flags
 
-from blur_keras.startup import run_program
+from blur_keras.startup import ProgramError, run_tensorflow_program
 from study.results import RESULTS_DIR
 
 FLAGS = flags.FLAGS
@@ -96,28 +95,22 @@ def _run(command: str, args: dict) -> None:
             f"left; commit {FLAGS.results_dir}.")
 
 
-def main(argv) -> None:
+def check(argv: list[str]) -> tuple[str, dict]:
+    """The command and its checked arguments, before TensorFlow starts (it reads the threads)."""
     if len(argv) != 2 or argv[1] not in COMMANDS:
-        print(f"error: expected one command of {', '.join(COMMANDS)}; got {argv[1:]} "
-              f"(flags are --name=value).", file=sys.stderr)
-        sys.exit(2)
+        raise ProgramError(f"expected one command of {', '.join(COMMANDS)}; got {argv[1:]} "
+                           f"(flags are --name=value).")
     command = argv[1]
-    try:
-        args = _checked(command)
-    except ValueError as error:
-        print(f"error: {error}", file=sys.stderr)
-        sys.exit(2)
+    args = _checked(command)
     if FLAGS.threads is not None:
         for variable in THREAD_VARIABLES:    # read when TensorFlow's runtime starts
             os.environ[variable] = str(FLAGS.threads)
-    from blur_keras.startup import quiet_tensorflow_start
-    quiet_tensorflow_start()
-    try:
-        _run(command, args)
-    except (ValueError, FileNotFoundError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        sys.exit(2)
+    return command, args
+
+
+def main(command_and_args: tuple[str, dict]) -> None:
+    _run(*command_and_args)
 
 
 if __name__ == "__main__":
-    run_program(main)
+    run_tensorflow_program(main, check)

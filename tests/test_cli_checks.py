@@ -29,10 +29,6 @@ def test_paths_expand_home_and_must_exist(tmp_path, monkeypatch):
     assert cli_checks.existing_file("weights", None) is None
     with pytest.raises(ValueError, match="--data_dir: directory not found: ~/tfds"):
         cli_checks.existing_dir("data_dir", "~/tfds")
-    with pytest.raises(ValueError, match="--model: file not found: m.keras"):
-        cli_checks.model_and_weights("m.keras", None)
-    with pytest.raises(ValueError, match="Unknown model name 'resnet_dnn_19'"):
-        cli_checks.model_and_weights("resnet_dnn_19", "~/w.h5")
 
 
 def test_output_dir(tmp_path, monkeypatch):
@@ -52,3 +48,14 @@ def test_output_dir(tmp_path, monkeypatch):
         (tmp_path / "locked").mkdir(mode=0o500)
         with pytest.raises(ValueError, match="is not writable"):
             cli_checks.output_dir("output_dir", str(tmp_path / "locked" / "out"), ["a.csv"])
+
+
+def test_writable_directory_is_the_one_check_of_output_and_run_directories(tmp_path,
+                                                                          monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert cli_checks.writable_directory("model_dir", "~/run") == str(tmp_path / "run")
+    (tmp_path / "file").write_text("")
+    with pytest.raises(ValueError, match=r"^--model_dir=~/file is a file, not a directory\.$"):
+        cli_checks.writable_directory("model_dir", "~/file")
+    with pytest.raises(ValueError, match=r"^Cannot write to --model_dir=~/file/run: "):
+        cli_checks.writable_directory("model_dir", "~/file/run")

@@ -1,4 +1,4 @@
-"""`python -m blur_keras.robustness` end to end, and the corruption gallery script."""
+"""`python -m blur_keras.robustness` end to end."""
 
 import csv
 import json
@@ -131,17 +131,3 @@ def test_registry_name_with_the_builder_arguments_of_its_weights(tmp_path):
     wrong = run_module("blur_keras.robustness", *common)
     assert wrong.returncode == 2 and wrong.stderr.count("\n") == 1, wrong.stderr[-3000:]
     assert "layer stem_conv" in wrong.stderr and "--model_args" in wrong.stderr
-
-
-@pytest.mark.real_data
-def test_gallery_script(tmp_path):
-    out = tmp_path / "gallery.png"
-    environment = {key: value for key, value in os.environ.items()
-                   if key != "TF_CPP_MIN_LOG_LEVEL"}      # as a user starts it
-    result = subprocess.run([sys.executable, "-m", "blur_keras.corruption_gallery", "--index=3",
-                             f"--output={out}"], capture_output=True, text=True, timeout=600,
-                            env=environment)
-    assert result.returncode == 0, result.stderr[-3000:]
-    # TensorFlow's start-up logs are kept out, as in every other program.
-    assert result.stderr == "", result.stderr[-3000:]
-    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and out.stat().st_size > 50_000

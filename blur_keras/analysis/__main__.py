@@ -16,11 +16,11 @@ Examples:
 from __future__ import annotations
 
 import os
-import sys
 
 from absl import flags
 
-from blur_keras.startup import run_program
+from blur_keras import program_flags
+from blur_keras.startup import run_tensorflow_program
 
 FLAGS = flags.FLAGS
 flags.DEFINE_list("model", None, ".keras files (give --model or --preset); several: each "
@@ -34,10 +34,8 @@ flags.DEFINE_string("analysis", None,
                     "feature maps; hessian: largest Hessian eigenvalue per mini-batch; spectrum: "
                     "Hessian eigenvalue density (Lanczos); landscape: NLL on 2 random directions.")
 flags.DEFINE_string("output_dir", "analysis_output", "Where <analysis>.png and .json go.")
-flags.DEFINE_string("dataset", "fashion_mnist", "Dataset name (see blur_keras.data.DATASETS).")
-flags.DEFINE_string("data_dir", None, "tfds data_dir / directory of IDX files.")
-flags.DEFINE_bool("download", False, "Let tfds download missing data.")
-flags.DEFINE_integer("batch_size", 128, "Test images (variance, fourier) or mini-batch size.")
+program_flags.define_dataset_flags(
+    batch_size=128, batch_size_help="Test images (variance, fourier) or mini-batch size.")
 flags.DEFINE_integer("num_samples", 10, "variance: MC executions of the model.")
 flags.DEFINE_list("layers", None, "variance, fourier: layers to tap; default every block "
                   "output and smoothing layer. With several models each uses those it has.")
@@ -114,43 +112,37 @@ def _summary(analysis: str, result: dict) -> list[str]:
 
 def main(argv) -> None:
     del argv
-    from blur_keras.startup import quiet_tensorflow_start
-    quiet_tensorflow_start()
     import keras
     from blur_keras import analysis
     from blur_keras.data import get_spec
     options = {name: FLAGS[name].value for name in
                ("batch_size", "num_samples", "num_batches", "iterations", "num_steps",
                 "num_probes", "grid_size", "grid_range", "normalization", "subset")}
-    try:
-        analysis.check_options(FLAGS.analysis, **options)
-        get_spec(FLAGS.dataset)
-        keras.utils.set_random_seed(FLAGS.seed)
-        models = _load_models()
-        several = len(models) > 1
-        layers = {label: _layers_of(model, several) for label, model in models.items()}
-        outcomes = {}
-        for label, model in models.items():
-            output_dir = os.path.join(FLAGS.output_dir, label) if several else FLAGS.output_dir
-            outcomes[label] = analysis.run_analysis(
-                model, FLAGS.analysis, output_dir, FLAGS.dataset, layer_names=layers[label],
-                augment=FLAGS.augment, seed=FLAGS.seed, data_dir=FLAGS.data_dir,
-                download=FLAGS.download, label=label if FLAGS.preset else model.name,
-                **options)
-            if several:
-                print(f"{label}:")
-            print("\n".join(_summary(FLAGS.analysis, outcomes[label]["result"])))
-            print("Wrote " + ", ".join(outcomes[label]["paths"].values()))
+    analysis.check_options(FLAGS.analysis, **options)
+    get_spec(FLAGS.dataset)
+    keras.utils.set_random_seed(FLAGS.seed)
+    models = _load_models()
+    several = len(models) > 1
+    layers = {label: _layers_of(model, several) for label, model in models.items()}
+    outcomes = {}
+    for label, model in models.items():
+        output_dir = os.path.join(FLAGS.output_dir, label) if several else FLAGS.output_dir
+        outcomes[label] = analysis.run_analysis(
+            model, FLAGS.analysis, output_dir, FLAGS.dataset, layer_names=layers[label],
+            augment=FLAGS.augment, seed=FLAGS.seed, data_dir=FLAGS.data_dir,
+            download=FLAGS.download, label=label if FLAGS.preset else model.name,
+            **options)
         if several:
-            from blur_keras.analysis.comparison import comparison_figure
-            path = os.path.join(FLAGS.output_dir, f"{FLAGS.analysis}.png")
-            comparison_figure(FLAGS.analysis, {label: outcome["result"]
-                                               for label, outcome in outcomes.items()}, path)
-            print(f"Wrote {path}")
-    except (ValueError, FileNotFoundError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        sys.exit(2)
+            print(f"{label}:")
+        print("\n".join(_summary(FLAGS.analysis, outcomes[label]["result"])))
+        print("Wrote " + ", ".join(outcomes[label]["paths"].values()))
+    if several:
+        from blur_keras.analysis.comparison import comparison_figure
+        path = os.path.join(FLAGS.output_dir, f"{FLAGS.analysis}.png")
+        comparison_figure(FLAGS.analysis, {label: outcome["result"]
+                                           for label, outcome in outcomes.items()}, path)
+        print(f"Wrote {path}")
 
 
 if __name__ == "__main__":
-    run_program(main)
+    run_tensorflow_program(main)

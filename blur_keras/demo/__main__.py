@@ -16,14 +16,14 @@ Exit codes: 0 done, 2 a bad flag, a missing preset or missing data.
 
 from __future__ import annotations
 
-import sys
 import time
 
 from absl import flags, logging
 
+from blur_keras import program_flags
 from blur_keras.demo.zoo_demo import (DEFAULT_CORRUPTION_SUBSET, DEFAULT_CORRUPTIONS,
                                       DEFAULT_PRESETS, DEFAULT_SEVERITY)
-from blur_keras.startup import run_program
+from blur_keras.startup import ProgramError, no_positional_arguments, run_tensorflow_program
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("output_dir", "demo_output", "Where the figures and results.json go.")
@@ -36,15 +36,9 @@ flags.DEFINE_integer("corruption_subset", DEFAULT_CORRUPTION_SUBSET,
 flags.DEFINE_integer("test_subset", 1000, "The first N test images (default 1,000: the cards' "
                      "first_1000 numbers, under 3 minutes on 2 cores); 0: the whole split (the "
                      "cards' test numbers, about 7 minutes).")
-flags.DEFINE_string("data_dir", None, "Directory with the dataset (default: "
-                    "$BLUR_KERAS_DATA_DIR, then Debian's Fashion-MNIST location).")
+program_flags.define_data_dir_flag()
 flags.DEFINE_bool("walkthrough", False, "Instead: the smoothing walkthrough on one test image.")
 flags.DEFINE_integer("index", 0, "--walkthrough: the Fashion-MNIST test image to show.")
-
-
-def _fail(message: str) -> None:
-    print(f"error: {message}", file=sys.stderr)
-    sys.exit(2)
 
 
 def _zoo_demo(start: float) -> None:
@@ -76,12 +70,13 @@ def _zoo_demo(start: float) -> None:
     print(f"Done in {time.perf_counter() - start:.0f} s (TensorFlow's start included).")
 
 
-def main(argv) -> None:
-    if len(argv) > 1:
-        _fail(f"unexpected arguments {argv[1:]}; every option is a --flag.")
-    start = time.perf_counter()
-    from blur_keras.startup import quiet_tensorflow_start
-    quiet_tensorflow_start()
+def _start_time(argv: list[str]) -> float:
+    """The time the demo starts, before TensorFlow's start (which its report counts)."""
+    no_positional_arguments(argv)
+    return time.perf_counter()
+
+
+def main(start: float) -> None:
     logging.set_verbosity(logging.ERROR)   # tfds' notes while it looks for a prepared copy
     from blur_keras.zoo import PresetError
     try:
@@ -91,11 +86,9 @@ def main(argv) -> None:
         else:
             _zoo_demo(start)
     except PresetError as error:
-        _fail(f"{error} Rebuild the zoo with `python -m blur_keras.zoo build`, or name "
-              f"another with --presets or $BLUR_KERAS_ZOO_DIR.")
-    except (ValueError, FileNotFoundError) as error:
-        _fail(str(error))
+        raise ProgramError(f"{error} Rebuild the zoo with `python -m blur_keras.zoo build`, or "
+                           f"name another with --presets or $BLUR_KERAS_ZOO_DIR.") from None
 
 
 if __name__ == "__main__":
-    run_program(main)
+    run_tensorflow_program(main, check=_start_time)

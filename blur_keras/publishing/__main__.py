@@ -16,23 +16,27 @@ from __future__ import annotations
 
 import os
 
-from blur_keras.startup import run_program
+from blur_keras.startup import ProgramError, run_tensorflow_program
 from blur_keras.zoo.command_line import (
-    FLAGS, USAGE, WRITE_COMMANDS, define_flags, fail, fail_on_preset_error, parse_command)
+    FLAGS, USAGE, WRITE_COMMANDS, define_flags, parse_command, preset_failure)
 
 define_flags()
 
 
-def main(argv) -> None:
+def check(argv: list[str]) -> tuple[str, list[str]]:
+    """The verb and its names, checked before TensorFlow starts."""
     command, rest = parse_command(argv, WRITE_COMMANDS)
-    from blur_keras.startup import quiet_tensorflow_start
-    quiet_tensorflow_start()
+    if command == "publish" and not (FLAGS.run_dir and FLAGS.name):
+        raise ProgramError(f"publish needs --run_dir and --name. {USAGE}")
+    return command, rest
+
+
+def main(command_and_names: tuple[str, list[str]]) -> None:
+    command, rest = command_and_names
     from blur_keras import publishing
     from blur_keras.zoo import PresetError, zoo_directory
     try:
         if command == "publish":
-            if not FLAGS.run_dir or not FLAGS.name:
-                fail(f"publish needs --run_dir and --name. {USAGE}")
             card = publishing.publish(os.path.expanduser(FLAGS.run_dir), FLAGS.name,
                                       corruptions=FLAGS.corruptions)
             print(f"published {card['name']} in {zoo_directory()}")
@@ -48,10 +52,8 @@ def main(argv) -> None:
             print(f"rewrote the README of {len(rewritten)} preset(s) in {zoo_directory()}; "
                   f"weights and cards unchanged.")
     except PresetError as error:
-        fail_on_preset_error(command, error)
-    except (ValueError, FileNotFoundError) as error:
-        fail(str(error))
+        raise preset_failure(command, error) from None
 
 
 if __name__ == "__main__":
-    run_program(main)
+    run_tensorflow_program(main, check)

@@ -17,11 +17,10 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 
 from absl import flags
 
-from blur_keras.startup import run_program
+from blur_keras.startup import no_positional_arguments, run_tensorflow_program
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("model", None, "(required) A .keras file, a zoo preset name or a preset "
@@ -35,11 +34,6 @@ flags.DEFINE_list("stages", None, "Stages to smooth (1 = the largest subsampled 
 flags.DEFINE_float("mc_dropout", 0.0, "MC dropout rate in [0, 1); 0 adds none.")
 flags.DEFINE_integer("mc_dropout_seed", None, "Base seed of the MC dropout layers.")
 flags.DEFINE_bool("overwrite", False, "Replace an existing --output file.")
-
-
-def _fail(message: str):
-    print(f"error: {message}", file=sys.stderr)
-    sys.exit(2)
 
 
 def _smoothing(text: str):
@@ -58,8 +52,10 @@ def _smoothing(text: str):
     return value
 
 
-def _checked_flags() -> dict:
+def _checked_flags(argv: list[str]) -> dict:
+    """The options, checked before TensorFlow starts."""
     from blur_keras.cli_checks import int_list
+    no_positional_arguments(argv)
     if not FLAGS.model or not FLAGS.output:
         raise ValueError("--model and --output are required.")
     if FLAGS.model.endswith(".keras") and not os.path.isfile(os.path.expanduser(FLAGS.model)):
@@ -92,23 +88,11 @@ def _line(entry: dict) -> str:
     return f"         mc_dropout  {entry['layer']}: {where} (rate {entry['rate']})"
 
 
-def main(argv) -> None:
-    if len(argv) > 1:
-        _fail(f"unexpected arguments {argv[1:]}; every option is a --flag.")
-    try:
-        options = _checked_flags()
-    except ValueError as error:
-        _fail(str(error))
-    from blur_keras.startup import quiet_tensorflow_start
-    quiet_tensorflow_start()
+def main(options: dict) -> None:
     from blur_keras.retrofit import describe, retrofit
-    from blur_keras.zoo import PresetError
-    try:
-        model = _load(FLAGS.model)
-        result = retrofit(model, options["smoothing"], stages=options["stages"],
-                          mc_dropout=FLAGS.mc_dropout, mc_dropout_seed=FLAGS.mc_dropout_seed)
-    except (ValueError, PresetError) as error:
-        _fail(str(error))
+    model = _load(FLAGS.model)
+    result = retrofit(model, options["smoothing"], stages=options["stages"],
+                      mc_dropout=FLAGS.mc_dropout, mc_dropout_seed=FLAGS.mc_dropout_seed)
     for entry in describe(result):
         print(_line(entry))
     result.save(options["output"])
@@ -116,4 +100,4 @@ def main(argv) -> None:
 
 
 if __name__ == "__main__":
-    run_program(main)
+    run_tensorflow_program(main, check=_checked_flags)

@@ -16,16 +16,15 @@ from __future__ import annotations
 
 import functools
 import os
-import sys
 
 from absl import flags
 
-from blur_keras.cli_checks import define_model_flags, define_prediction_flags
-from blur_keras.startup import run_program
+from blur_keras import program_flags
+from blur_keras.startup import run_tensorflow_program
 
 FLAGS = flags.FLAGS
-define_model_flags()
-flags.DEFINE_string("dataset", "fashion_mnist", "The clean dataset (see blur_keras.data.DATASETS).")
+program_flags.define_model_flags()
+program_flags.define_dataset_flags(batch_size=256)
 flags.DEFINE_enum("source", "generated", ["generated", "published"],
                   "generated: corrupt the clean test split with blur_keras.corruptions; "
                   "published: CIFAR-10-C / ImageNet-C (tfds) or CIFAR-100-C (--corrupted_dir).")
@@ -34,11 +33,8 @@ flags.DEFINE_list("corruptions", None, "Corruption names; default the 15 benchma
 flags.DEFINE_list("severities", ["1", "2", "3", "4", "5"], "Severities to evaluate.")
 flags.DEFINE_integer("num_samples", 1, "Monte Carlo samples per image.")
 flags.DEFINE_integer("subset", None, "Use only the first N test images.")
-flags.DEFINE_integer("batch_size", 256, "Images per batch.")
 flags.DEFINE_integer("seed", 0, "Seed of generated corruptions and perturbations.")
-flags.DEFINE_string("data_dir", None, "tfds data_dir / directory of IDX files (must exist).")
 flags.DEFINE_string("corrupted_dir", None, "Unpacked CIFAR-100-C directory (--source=published).")
-flags.DEFINE_bool("download", False, "Let tfds download missing data.")
 flags.DEFINE_string("baseline", "auto", "auto (the registered baseline measured on data like "
                     "this run's, if any), none, a registered name (e.g. cifar100_c_alexnet: "
                     "published CIFAR-100-C only), a baseline JSON, or the corruptions.json of a "
@@ -48,7 +44,7 @@ flags.DEFINE_list("perturbations", [], "Perturbation sequences for consistency: 
 flags.DEFINE_integer("frames", 10, "Frames per generated perturbation sequence.")
 flags.DEFINE_string("cifar10_p_dir", None, "Unpacked CIFAR-10-P directory.")
 flags.DEFINE_string("output_dir", "robustness_output", "Where tables and plots go.")
-define_prediction_flags()
+program_flags.define_prediction_flags()
 
 
 def _corruption_names() -> list[str]:
@@ -115,6 +111,7 @@ def _checked_arguments() -> dict:
     """Every argument checked (paths expanded) before anything is loaded or computed."""
     from blur_keras import cli_checks, corruptions
     from blur_keras.data import corrupted, get_spec
+    from blur_keras.model_source import resolve_model
     from blur_keras.robustness.corruption_evaluation import CORRUPTION_OUTPUT_FILES
     spec = get_spec(FLAGS.dataset)
     published = {**corrupted.TFDS_CORRUPTED, **corrupted.NPY_CORRUPTED}
@@ -134,8 +131,7 @@ def _checked_arguments() -> dict:
         "corrupted_dir": cli_checks.existing_dir("corrupted_dir", FLAGS.corrupted_dir),
         "cifar10_p_dir": cli_checks.existing_dir("cifar10_p_dir", FLAGS.cifar10_p_dir),
     }
-    args["model_and_weights"] = cli_checks.model_and_weights(FLAGS.model, FLAGS.weights,
-                                                             args["model_args"])
+    args["source"] = resolve_model(FLAGS.model, FLAGS.weights, args["model_args"])
     if not args["names"] and not args["perturbations"]:
         raise ValueError("Nothing to do: --corruptions=none and no --perturbations.")
     if args["perturbations"] and not FLAGS.cifar10_p_dir and FLAGS.frames < 2:
@@ -205,47 +201,42 @@ def _consistency(model, args, clean, outputs):
 
 def main(argv) -> None:
     del argv
-    from blur_keras.startup import quiet_tensorflow_start
-    quiet_tensorflow_start()
-    from blur_keras import evaluation, robustness
+    from blur_keras import robustness
     from blur_keras.json_output import write_json
-    try:
-        args = _checked_arguments()
-        model = evaluation.load_model(*args["model_and_weights"], FLAGS.dataset,
-                                      args["model_args"])
-        clean, published = _datasets(args)
-        outputs = _outputs(model, args, clean, published)
-        config = {flag: FLAGS[flag].value for flag in
-                  ("model", "weights", "dataset", "source", "num_samples", "subset", "seed",
-                   "baseline", "perturbations", "frames", "ece_binning")}
-        config["model_args"] = args["model_args"]
-        config["outputs"] = outputs
-        os.makedirs(args["output_dir"], exist_ok=True)
-        if args["names"]:
-            spec = args["spec"]
-            result = robustness.evaluate_corruptions(
-                model, clean if published is None else published, args["names"],
-                args["severities"], args["num_samples"], normalization=(spec.mean, spec.std),
-                baseline=args["baseline"], batch_size=args["batch_size"], seed=FLAGS.seed,
-                outputs=outputs, ece_binning=FLAGS.ece_binning)
-            paths = robustness.write_corruption_outputs(
-                result, args["output_dir"], {**config, "severities": args["severities"]},
-                os.path.basename(FLAGS.model))
-            if result["scores"] is not None:
-                scores = result["scores"]
-                print(f"mCE {scores['mce']:.2f}%  mCNLL {scores['mcnll']:.2f}%  "
-                      f"mCECE {scores['mcece']:.2f}%  (relative to {scores['baseline']}, over "
-                      f"{len(scores['corruptions'])} corruptions)")
-            print("Wrote " + ", ".join(paths.values()))
-        if args["perturbations"]:
-            consistency = _consistency(model, args, clean, outputs)
-            path = os.path.join(args["output_dir"], "consistency.json")
-            write_json(path, {"config": config, "consistency": consistency})
-            print(f"Wrote {path}")
-    except (ValueError, FileNotFoundError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        sys.exit(2)
+    from blur_keras.model_source import load_model
+    args = _checked_arguments()
+    source = args["source"]
+    model = load_model(source.model, source.weights, FLAGS.dataset, source.model_args)
+    clean, published = _datasets(args)
+    outputs = _outputs(model, args, clean, published)
+    config = {flag: FLAGS[flag].value for flag in
+              ("model", "weights", "dataset", "source", "num_samples", "subset", "seed",
+               "baseline", "perturbations", "frames", "ece_binning")}
+    config["model_args"] = args["model_args"]
+    config["outputs"] = outputs
+    os.makedirs(args["output_dir"], exist_ok=True)
+    if args["names"]:
+        spec = args["spec"]
+        result = robustness.evaluate_corruptions(
+            model, clean if published is None else published, args["names"],
+            args["severities"], args["num_samples"], normalization=(spec.mean, spec.std),
+            baseline=args["baseline"], batch_size=args["batch_size"], seed=FLAGS.seed,
+            outputs=outputs, ece_binning=FLAGS.ece_binning)
+        paths = robustness.write_corruption_outputs(
+            result, args["output_dir"], {**config, "severities": args["severities"]},
+            os.path.basename(FLAGS.model))
+        if result["scores"] is not None:
+            scores = result["scores"]
+            print(f"mCE {scores['mce']:.2f}%  mCNLL {scores['mcnll']:.2f}%  "
+                  f"mCECE {scores['mcece']:.2f}%  (relative to {scores['baseline']}, over "
+                  f"{len(scores['corruptions'])} corruptions)")
+        print("Wrote " + ", ".join(paths.values()))
+    if args["perturbations"]:
+        consistency = _consistency(model, args, clean, outputs)
+        path = os.path.join(args["output_dir"], "consistency.json")
+        write_json(path, {"config": config, "consistency": consistency})
+        print(f"Wrote {path}")
 
 
 if __name__ == "__main__":
-    run_program(main)
+    run_tensorflow_program(main)

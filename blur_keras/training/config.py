@@ -20,6 +20,17 @@ PRECISIONS = ("none", "mixed_bfloat16", "mixed_float16")
 VALIDATIONS = ("test", "holdout")
 
 
+def _option(help_text: str, default: Any = dataclasses.MISSING, choices: tuple[str, ...] = ()
+            ) -> Any:
+    """A field whose metadata holds its command-line flag's help and choices.
+
+    `blur_keras.program_flags.define_flags_from_fields` makes the flags of
+    `python -m blur_keras.training` from them.
+    """
+    metadata = {"help": help_text, **({"choices": choices} if choices else {})}
+    return dataclasses.field(default=default, metadata=metadata)
+
+
 @dataclasses.dataclass
 class TrainConfig:
     """A training run. `None` fields take the dataset's reference recipe (`RECIPES`).
@@ -64,44 +75,68 @@ class TrainConfig:
         strategy, tpu, cpu_devices: distribution (see `make_strategy`);
             `cpu_devices` splits the CPU into logical devices (testing).
         eval_ensemble_sizes: ensemble sizes of the final evaluation (default:
-            those of `blur_keras.evaluate`).
+            those of `blur_keras.evaluation`).
         data_dir, download: data location and whether tfds may download.
         verbose: Keras progress output (1 = progress bar, 2 = one line per epoch).
         overwrite: delete a previous run's outputs in `model_dir` and start
             over (otherwise a directory of another configuration is refused).
     """
 
-    model: str
-    dataset: str
-    model_dir: str
-    model_args: dict[str, Any] | None = None
-    epochs: int | None = None
-    batch_size: int | None = None
-    lr: float | None = None
-    schedule: str = "multistep"
-    warmup_epochs: int | None = None
-    milestones: tuple[int, ...] | None = None
-    gamma: float | None = None
-    momentum: float | None = None
-    nesterov: bool | None = None
-    weight_decay: float | None = None
-    decoupled_weight_decay: bool = False
-    label_smoothing: float = 0.0
-    mixed_precision: str = "none"
-    seed: int = 0
-    deterministic: bool = True
-    kl_weight: float | None = None
-    validation: str = "test"
-    train_subset: int | None = None
-    eval_subset: int | None = None
-    strategy: str = "auto"
-    tpu: str | None = None
-    cpu_devices: int | None = None
-    eval_ensemble_sizes: tuple[int, ...] | None = None
-    data_dir: str | None = None
+    # The help (and choices) of each field's --flag of `python -m blur_keras.training`.
+    model: str = _option("(required) Registry name, e.g. resnet_mcdo_smoothing_18.")
+    dataset: str = _option("(required) cifar10, cifar100, imagenet2012, fashion_mnist or mnist.")
+    model_dir: str = _option("(required) Output directory of this run (run.json, backups, logs, "
+                             "model, result.json); one directory, one configuration.")
+    model_args: dict[str, Any] | None = _option(
+        "JSON object of builder arguments, e.g. "
+        "'{\"width\": 16, \"smoothing\": {\"padding\": \"same\"}}'.", default=None)
+    epochs: int | None = _option("Scheduled epochs after the warm-up (default: the recipe's).",
+                                 default=None)
+    batch_size: int | None = _option("Global batch size (default: the recipe's).", default=None)
+    lr: float | None = _option("Learning rate per 128 examples; scaled by batch_size / 128.",
+                               default=None)
+    schedule: str = _option("Learning-rate schedule.", default="multistep", choices=SCHEDULES)
+    warmup_epochs: int | None = _option("Linear warm-up epochs before the scheduled ones.",
+                                        default=None)
+    milestones: tuple[int, ...] | None = _option(
+        "Multistep milestones in scheduled epochs (default: the recipe's, scaled to --epochs).",
+        default=None)
+    gamma: float | None = _option("Multistep factor.", default=None)
+    momentum: float | None = _option("SGD momentum.", default=None)
+    nesterov: bool | None = _option("Nesterov momentum.", default=None)
+    weight_decay: float | None = _option("Weight decay (coupled L2 on all parameters).",
+                                         default=None)
+    decoupled_weight_decay: bool = _option("Decoupled (SGDW) instead of coupled L2.",
+                                           default=False)
+    label_smoothing: float = _option("Label smoothing.", default=0.0)
+    mixed_precision: str = _option("Mixed precision policy.", default="none", choices=PRECISIONS)
+    seed: int = _option("Seed of weights, data order and augmentation.", default=0)
+    deterministic: bool = _option("Use TensorFlow's deterministic ops.", default=True)
+    kl_weight: float | None = _option("BNN KL weight (default 1 / training examples).",
+                                      default=None)
+    validation: str = _option(
+        "Split of the per-epoch validation (val_* history, curves.json): 'test' (the test split) "
+        "or 'holdout' (the last images of the train split, e.g. Fashion-MNIST "
+        "train[50000:60000]; training then reads only the images before them, and the test "
+        "split only the final evaluation).", default="test", choices=VALIDATIONS)
+    train_subset: int | None = _option("Use only the first N training examples (with "
+                                       "--validation=holdout: of those before the hold-out).",
+                                       default=None)
+    eval_subset: int | None = _option("Use only the first N examples of the test split (and of "
+                                      "the hold-out with --validation=holdout).", default=None)
+    strategy: str = _option("tf.distribute strategy.", default="auto", choices=STRATEGIES)
+    tpu: str | None = _option("TPU address or name for --strategy=tpu ('' for a TPU VM).",
+                              default=None)
+    cpu_devices: int | None = _option("Split the CPU into N logical devices (testing).",
+                                      default=None)
+    eval_ensemble_sizes: tuple[int, ...] | None = _option(
+        "Ensemble sizes of the final evaluation.", default=None)
+    data_dir: str | None = None      # --data_dir and --download: blur_keras.program_flags'
     download: bool = False
-    verbose: int = 1
-    overwrite: bool = False
+    verbose: int = _option("1: progress bar, 2: one line per epoch.", default=1)
+    overwrite: bool = _option("Delete a previous run's outputs in --model_dir and start over "
+                              "(otherwise a directory of another configuration is refused).",
+                              default=False)
 
     def resolved(self) -> "TrainConfig":
         """A copy with recipe defaults filled in, validated (clear `ValueError`s).

@@ -7,6 +7,8 @@ import json
 import os
 import shutil
 
+from blur_keras.cli_checks import writable_directory
+
 #: Fields of `TrainConfig` that do not change what is trained, so a run may
 #: resume with other values (another machine, strategy, logging or evaluation).
 NOT_IDENTITY = ("model_dir", "overwrite", "verbose", "download", "data_dir", "strategy", "tpu",
@@ -40,24 +42,6 @@ def differences(recorded: dict, current: dict) -> list[str]:
             if recorded.get(key) != current.get(key)]
 
 
-def check_writable(model_dir: str) -> None:
-    """Checks, writing nothing, that `model_dir` is or can become a writable directory.
-
-    Raises:
-        ValueError: it is a file, or it (or, when it does not exist yet, its
-            nearest existing ancestor) is not a writable directory.
-    """
-    if os.path.exists(model_dir) and not os.path.isdir(model_dir):
-        raise ValueError(f"--model_dir {model_dir} is a file; expected a directory.")
-    existing = os.path.abspath(model_dir)
-    while not os.path.exists(existing):
-        existing = os.path.dirname(existing)
-    if not os.path.isdir(existing):
-        raise ValueError(f"Cannot write to --model_dir {model_dir}: {existing} is a file.")
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise ValueError(f"Cannot write to --model_dir {model_dir}: {existing} is not writable.")
-
-
 def check(config) -> dict | None:
     """Whether `config.model_dir` can hold `config`'s run; reads only, writes nothing.
 
@@ -79,7 +63,7 @@ def check(config) -> dict | None:
         ValueError: the directory belongs to another run, or is not writable.
     """
     model_dir = config.model_dir
-    check_writable(model_dir)
+    writable_directory("model_dir", model_dir)
     if config.overwrite:
         return None
     run_path = os.path.join(model_dir, RUN_FILE)

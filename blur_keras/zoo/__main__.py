@@ -18,14 +18,15 @@ import json
 import os
 import sys
 
-from blur_keras.startup import run_program
+from blur_keras.startup import run_tensorflow_program
 from blur_keras.zoo.command_line import (
-    COMMANDS, WRITE_COMMANDS, define_flags, fail, fail_on_preset_error, parse_command)
+    COMMANDS, WRITE_COMMANDS, define_flags, parse_command, preset_failure)
 
 define_flags()
 
 
-def main(argv) -> None:
+def check(argv: list[str]) -> tuple[str, list[str]]:
+    """The verb and its names; the verbs that write presets go to their program here."""
     command, rest = parse_command(argv, COMMANDS)
     if command in WRITE_COMMANDS:
         # Writing a preset trains and evaluates, which sit above the zoo's read side: that is
@@ -33,9 +34,12 @@ def main(argv) -> None:
         # the layers, so this program becomes that one (the same command line, flags, output
         # and exit status) by replacing its process, before TensorFlow starts.
         os.execv(sys.executable, [sys.executable, "-m", "blur_keras.publishing", *sys.argv[1:]])
-    from blur_keras.startup import quiet_tensorflow_start
-    quiet_tensorflow_start()
+    return command, rest
+
+
+def main(command_and_names: tuple[str, list[str]]) -> None:
     from blur_keras import zoo
+    command, rest = command_and_names
     try:
         if command == "list":
             for name in zoo.names():
@@ -47,10 +51,8 @@ def main(argv) -> None:
             checked = zoo.verify(rest[0] if rest else None)
             print(f"verified {len(checked)} preset(s): every file matches its SHA-256 and size.")
     except zoo.PresetError as error:
-        fail_on_preset_error(command, error)
-    except (ValueError, FileNotFoundError) as error:
-        fail(str(error))
+        raise preset_failure(command, error) from None
 
 
 if __name__ == "__main__":
-    run_program(main)
+    run_tensorflow_program(main, check)

@@ -8,10 +8,10 @@ either program.
 from __future__ import annotations
 
 import os
-import sys
 
 from absl import flags
 
+from blur_keras.startup import ProgramError
 from blur_keras.zoo.files import ZOO_DIR_VARIABLE, PresetError, UnknownPresetError
 
 FLAGS = flags.FLAGS
@@ -44,14 +44,8 @@ USAGE = ("usage: python -m blur_keras.zoo list | show NAME | verify [NAME] | "
 CHECKING_COMMANDS = ("verify", "show", "readmes")
 
 
-def fail(message: str, code: int = 2):
-    """Prints `error: message` to stderr and exits with `code` (2: bad input)."""
-    print(f"error: {message}", file=sys.stderr)
-    sys.exit(code)
-
-
 def parse_command(argv: list[str], commands: tuple[str, ...]) -> tuple[str, list[str]]:
-    """`(verb, names)` of a command line whose flags absl has parsed; exits 2 on a bad one.
+    """`(verb, names)` of a command line whose flags absl has parsed.
 
     `--zoo_dir` becomes `$BLUR_KERAS_ZOO_DIR` here, for every function the verb calls.
 
@@ -61,21 +55,24 @@ def parse_command(argv: list[str], commands: tuple[str, ...]) -> tuple[str, list
 
     Returns:
         The verb and the names after it.
+
+    Raises:
+        ProgramError: an unknown verb, or too few or too many names (exit status 2).
     """
     args = argv[1:]
     if not args or args[0] not in commands:
-        fail(f"expected a command in {commands}; got {args[:1] or 'none'}. {USAGE}")
+        raise ProgramError(f"expected a command in {commands}; got {args[:1] or 'none'}. {USAGE}")
     command, rest = args[0], args[1:]
     fewest, most = NAMES_TAKEN[command]
     if not fewest <= len(rest) <= most:
-        fail(f"'{command}' takes {fewest}-{most} names; got {rest}. {USAGE}")
+        raise ProgramError(f"'{command}' takes {fewest}-{most} names; got {rest}. {USAGE}")
     if FLAGS.zoo_dir:
         os.environ[ZOO_DIR_VARIABLE] = FLAGS.zoo_dir
     return command, rest
 
 
-def fail_on_preset_error(command: str, error: PresetError):
-    """Exits with one `error:` line: 1 for a preset that failed a check of `CHECKING_COMMANDS`,
-    2 otherwise (a bad name, path or run)."""
+def preset_failure(command: str, error: PresetError) -> ProgramError:
+    """The program's failure for a `PresetError`: exit status 1 for a preset that failed a check
+    of `CHECKING_COMMANDS`, 2 otherwise (a bad name, path or run)."""
     failed_check = command in CHECKING_COMMANDS and not isinstance(error, UnknownPresetError)
-    fail(str(error), code=1 if failed_check else 2)
+    return ProgramError(str(error), exit_code=1 if failed_check else 2)

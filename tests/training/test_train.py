@@ -283,7 +283,8 @@ def test_a_diverging_run_stops_at_the_first_non_finite_loss(tmp_path):
 
 
 def test_imagenet_runs_get_the_imagenet_protocol():
-    from blur_keras import evaluation, protocol
+    from blur_keras import protocol
+    from blur_keras.model_source import load_model
     from blur_keras.training.trainer import _build
     config = TrainConfig("resnet_mcdo_smoothing_18", "imagenet2012", "unused").resolved()
     model = _build(config)
@@ -293,7 +294,7 @@ def test_imagenet_runs_get_the_imagenet_protocol():
     assert cifar.get_layer("stage1_smooth").output.shape[1:3] == (33, 33)
     assert cifar.get_layer("stage1_block1_dropout").rate == 0.3
     with pytest.raises(ValueError, match="--weights is required"):
-        evaluation.load_model("resnet_dnn_18", None, "imagenet2012")
+        load_model("resnet_dnn_18", None, "imagenet2012")
 
 
 def test_config_defaults_come_from_the_recipe(tmp_path):

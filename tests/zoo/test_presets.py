@@ -256,14 +256,14 @@ def test_publish_refuses_unfinished_runs_and_names_of_other_models(tiny_zoo, tmp
 
 
 def test_evaluation_programs_take_a_preset_name(zoo_copy):
-    from blur_keras import cli_checks, evaluation
-    model = evaluation.load_model(TINY, None, "fashion_mnist")
+    from blur_keras.model_source import ModelSource, load_model, resolve_model
+    model = load_model(TINY, None, "fashion_mnist")
     assert model.count_params() == zoo.card(TINY)["parameters"]
-    assert cli_checks.model_and_weights(TINY, None) == (TINY, None)
+    assert resolve_model(TINY) == ModelSource("preset", TINY)
     with pytest.raises(ValueError, match="not a zoo preset"):
-        cli_checks.model_and_weights("resnet_dnn_18.nope", None)
+        resolve_model("resnet_dnn_18.nope")
     with pytest.raises(ValueError, match="a zoo preset holds its weights"):
-        evaluation.load_model(TINY, "x.weights.h5", "fashion_mnist")
+        load_model(TINY, "x.weights.h5", "fashion_mnist")
 
 
 def test_the_zoo_table_is_copied_into_the_readme_beside_the_zoo(zoo_copy):

@@ -1,3 +1,5 @@
+"""`blur_keras.evaluation`: the API and `python -m blur_keras.evaluation` end to end."""
+
 import csv
 import json
 import os
@@ -16,7 +18,7 @@ pytestmark = pytest.mark.tensorflow_only
 
 
 def run_cli(*args):
-    return subprocess.run([sys.executable, "-m", "blur_keras.evaluate", *args],
+    return subprocess.run([sys.executable, "-m", "blur_keras.evaluation", *args],
                           capture_output=True, text=True, timeout=600,
                           env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
 
