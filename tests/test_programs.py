@@ -81,7 +81,7 @@ def test_every_program_is_a_package_run_with_python_m():
                                                   open(path).read(), re.MULTILINE):
                 assert name == "__main__.py", f"{path} is a program outside a __main__.py"
                 found.add("blur_keras." + os.path.relpath(directory, root).replace(os.sep, "."))
-    assert found == set(PROGRAMS)
+    assert found == {name for name in PROGRAMS if name.startswith("blur_keras.")}
 
 
 def test_positional_arguments_to_a_program_of_flags_are_one_error_line_and_status_2():
