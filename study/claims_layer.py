@@ -7,7 +7,7 @@ import numpy as np
 from study import figures, paper
 from study.plan import ABLATED_MODEL
 from study.results import Results, Row, Section
-from study.verdicts import Paired, direction_count, plural, verdict
+from study.verdicts import Paired, direction_count, not_run, observation, plural, sanity_outcome
 
 #: kind -> (median key, per-round key) in speed.json.
 SPEED_KEYS = {"train": ("train_images_per_second", "train_rounds"),
@@ -47,7 +47,7 @@ def _comparisons(references: tuple[str, str]):
 def claim5(results: Results) -> Section:
     """Ablations of the layer (one seed) and the throughput of each configuration."""
     plan = results.plan
-    section = Section("5. What the layer needs (ablations, one seed each)")
+    section = Section("5. What the layer needs (ablations, one seed each: observations)")
     lines = section.lines
     if plan.ablation_references is None:
         lines.append("This study has no ablations.")
@@ -68,7 +68,8 @@ def claim5(results: Results) -> Section:
               f"smoothing) and `{full}` (Prob tanh t = 10, 2x2 box, \"full\" padding, all four "
               f"stages). Clean test split; N = {large} is the mean of the first {large} samples "
               f"(the presets: of their {max(plan.settings.main_sizes)}-sample pass). One seed: "
-              f"differences smaller than the seed-to-seed spread of claim 1 say nothing.", ""]
+              f"each comparison is an observation, never a verdict; differences smaller than the "
+              f"seed-to-seed spread of claim 1 say nothing.", ""]
     speed = results.study("speed.json")
     speeds = speed["result"] if speed else {}
     runs = [(none, "no smoothing (preset)"), (full, "all four stages (preset)")] + [
@@ -125,17 +126,13 @@ def claim5(results: Results) -> Section:
                 ours += "; " + direction_count(paired, better, "as the paper")
         else:
             ours = "-"
-        if better:
-            outcome = verdict(paired.agreeing(better), paired.opposing(better),
-                              len(paired.keys), paired.missing)
-        else:
-            outcome = no_claim(paired)
+        outcome = observation(paired, better) if better else no_claim(paired)
         section.rows.append(Row(claim, text.capitalize() if text[0].islower() else text,
                                 quoted, ours, outcome))
-    for claim, kind, better, quoted in (
-            ("5k", "train", "lower", f"{paper.THROUGHPUT['resnet_mcdo']} → "
-                                      f"{paper.THROUGHPUT['resnet_mcdo_smoothing']} img/s"),
-            ("5l", "inference", None, "- (not in docs/paper.md)")):
+    for claim, kind, quoted in (
+            ("5k", "train", f"{paper.THROUGHPUT['resnet_mcdo']} → "
+                            f"{paper.THROUGHPUT['resnet_mcdo_smoothing']} img/s"),
+            ("5l", "inference", "- (not in docs/paper.md)")):
         rounds = SPEED_KEYS[kind][1]
         paired = Paired(unit="round")
         if none in speeds and full in speeds:
@@ -146,10 +143,11 @@ def claim5(results: Results) -> Section:
         ours = (f"median {np.median(paired.plain):.0f} → {np.median(paired.smooth):.0f} "
                 f"img/s; {direction_count(paired, 'lower', 'slower')}") if paired.keys \
             else "-"
-        outcome = verdict(paired.agreeing(better), paired.opposing(better), len(paired.keys),
-                          paired.missing, unit="round") if better else no_claim(paired)
-        section.rows.append(Row(claim, f"Smoothing costs {kind} throughput", quoted, ours,
-                                outcome))
+        section.rows.append(Row(
+            claim, f"Smoothing costs {kind} throughput", quoted, ours,
+            sanity_outcome([d < 0 for d in paired.deltas], paired.missing, "round"),
+            "the smoothed network computes everything the plain one does, plus the smoothing "
+            "layers"))
     panels = {}
     if deltas:
         panels[f"Δ NLL N={large} vs all stages"] = deltas
@@ -165,7 +163,7 @@ def claim5(results: Results) -> Section:
 def no_claim(paired: Paired) -> str:
     """The verdict of a measurement the paper makes no claim about."""
     if not paired.keys:
-        return verdict(0, 0, 0, paired.missing)
+        return not_run(paired.missing)
     return f"no paper claim ({plural(len(paired.keys), paired.unit)})"
 
 

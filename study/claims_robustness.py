@@ -8,7 +8,7 @@ from study import figures, paper
 from study.plan import BASELINE_NAME, run_name
 from study.results import Results, Row, Section, label
 from study.verdicts import (
-    Paired, compared, direction_count, mean_std, paired_verdict)
+    Paired, change, compared, direction_count, mean_std, paired_verdict)
 
 #: score -> (heading, the paper's number: (key in paper.ROBUSTNESS by pair) or None)
 SCORES = {"mce": ("mCE %", {"dnn": "mce_dnn"}),
@@ -123,8 +123,8 @@ def claim3(results: Results) -> Section:
                 cells.append(mean_std([v for v in (consistency(results, r, key) for r in runs)
                                        if v is not None], 4))
             lines.append(f"| {label(model)} | " + " | ".join(cells) + f" | {len(errors)} |")
-    lines += ["", "Paired (same seed):", "", "| pair | score | with minus without, mean ± std "
-              "| in the paper's direction |", "|---|---|---|---|"]
+    lines += ["", "Paired (same seed):", "", "| pair | score | with minus without, mean [95% "
+              "interval] | in the paper's direction |", "|---|---|---|---|"]
     claim = iter("abcdefghij")
     for key, (heading, numbers) in SCORES.items():
         for pair in plan.pairs:
@@ -133,7 +133,7 @@ def claim3(results: Results) -> Section:
             if sums is None:
                 paired = Paired(missing=[f"{baseline}/corruptions.json"])
             lines.append(f"| {pair} | {heading} | "
-                         f"{mean_std(paired.deltas, 2) if paired.keys else '-'} | "
+                         f"{change(paired, 2)} | "
                          f"{direction_count(paired, 'lower', 'lower')} |")
             number = numbers.get(pair)
             quoted_text = (f"{quoted[number][0]:.2f} → {quoted[number][1]:.2f}"
@@ -144,18 +144,18 @@ def claim3(results: Results) -> Section:
                                f"{quoted['mce_mcdo_n50'][1]:.2f} (at N = 50; ours N = 1)")
             section.rows.append(Row(
                 f"3{next(claim)}", f"Smoothing lowers {heading.split()[0]} ({pair}, N = 1)",
-                quoted_text, compared(paired, "lower", 2), paired_verdict(paired, "lower")))
+                quoted_text, compared(paired, 2), paired_verdict(paired, "lower")))
     for key, better, heading in (("cons", "higher", "Cons"), ("cec", "lower", "CEC")):
         for pair in plan.pairs:
             paired = results.paired(pair, lambda run: consistency(results, run, key),
                                     "consistency")
             lines.append(f"| {pair} | {heading} | "
-                         f"{mean_std(paired.deltas, 4) if paired.keys else '-'} | "
+                         f"{change(paired, 4)} | "
                          f"{direction_count(paired, better, better)} |")
             section.rows.append(Row(
                 f"3{next(claim)}", f"Smoothing {'raises' if better == 'higher' else 'lowers'} "
                                    f"{heading} ({pair}, N = 1)",
-                "- (robustness in general; docs/paper.md gives no Cons/CEC number or direction)", compared(paired, better, 4),
+                "- (robustness in general; docs/paper.md gives no Cons/CEC number or direction)", compared(paired, 4),
                 paired_verdict(paired, better)))
     _per_corruption(results, section, sums is not None)
     _per_perturbation(results, section)

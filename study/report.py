@@ -12,13 +12,13 @@ import json
 import os
 from typing import Callable
 
-from study.claims_accuracy import claim1, claim2, claim4
+from study.claims_accuracy import claim1, claim2, claim4, detection
 from study.claims_layer import claim5
 from study.claims_mechanisms import claim6
 from study.claims_robustness import claim3
 from study.plan import Plan, study_plan
 from study.results import RESULTS_DIR, Results, Section
-from study.verdicts import DOES_NOT_HOLD, HOLDS, MIN_SEEDS
+from study.verdicts import DOES_NOT_HOLD, HOLDS, INCONCLUSIVE, OBSERVATION, against_the_paper
 
 REPORT_FILE = os.path.join("docs", "REPRODUCTION.md")
 #: The figures go into this folder next to the report.
@@ -82,9 +82,11 @@ def render(plan: Plan, results_dir: str) -> tuple[str, dict[str, Callable[[str],
     results = Results(plan, results_dir)
     sections: list[Section] = [claim1(results), claim2(results), claim3(results),
                                claim4(results), claim5(results), claim6(results)]
-    rows = [row for section in sections for row in section.rows]
-    counts = {key: sum(1 for row in rows if row.verdict == key) for key in (HOLDS, DOES_NOT_HOLD)}
-    waiting = sum(1 for row in rows if row.verdict.startswith("not run yet"))
+    rows = [row for section in sections for row in section.rows if not row.why]
+    checks = [row for section in sections for row in section.rows if row.why]
+    counts = {key: sum(1 for row in rows if row.verdict.startswith(key))
+              for key in (HOLDS, DOES_NOT_HOLD, INCONCLUSIVE, OBSERVATION, "not run yet")}
+    against = [row for row in rows if against_the_paper(row.verdict)]
     lines = [
         "# Reproduction study: the paper's claims re-measured here",
         "",
@@ -96,27 +98,42 @@ def render(plan: Plan, results_dir: str) -> tuple[str, dict[str, Callable[[str],
         f"those claims with this project's code, at the scale of a 2-core CPU: ResNet-18 at the "
         f"zoo's width on {plan.dataset} (all training and test images), the zoo's "
         f"recipe ({_recipe(results)}), {len(plan.seeds)} seeds per configuration (seed 0 is the "
-        f"zoo preset). Numbers are mean ± sample standard deviation over seeds; every "
-        f"\"smoothing helps\" statement is a paired comparison (same seed with and without "
-        f"smoothing) with the count of seeds in which it held. The paper's numbers (quoted from "
-        f"docs/paper.md, as cited) come from CIFAR and ImageNet "
-        f"with 200-epoch (CIFAR) and 90-epoch (ImageNet) recipes: compare directions, not "
-        f"values.",
+        f"zoo preset). Every \"smoothing helps\" statement is a paired comparison (same seed "
+        f"with and without smoothing): the mean paired difference (with minus without) and its "
+        f"95% interval. The paper's numbers (quoted from docs/paper.md, as cited) come from "
+        f"CIFAR and ImageNet with 200-epoch (CIFAR) and 90-epoch (ImageNet) recipes: compare "
+        f"directions, not values.",
         "",
-        f"**Verdict rule.** *holds*: the paper's direction in every available seed, with at "
-        f"least {MIN_SEEDS} seeds; *does not hold*: the opposite direction in every seed, with "
-        f"at least {MIN_SEEDS}; otherwise *inconclusive (k seeds)*; *not run yet* names what is "
-        f"missing. One seed never makes a claim hold. Throughput is compared over timing rounds "
-        f"instead of seeds; *no paper claim* marks a measurement the paper does not predict.",
+        "**Verdict rule.** The interval is the Student t interval of the per-seed differences "
+        "(`study/intervals.py`). *holds*: it excludes zero in the paper's direction; *does not "
+        "hold*: it excludes zero the other way; otherwise *inconclusive (k/n seeds the paper's "
+        "way)*, so that a leaning result shows its direction; *not run yet* names what is "
+        "missing. One seed has no interval: a one-seed ablation is an *observation*, never a "
+        "verdict. *No paper claim* marks a measurement the paper does not predict. Comparisons "
+        "that hold by construction are *sanity checks*, in their own table below: they catch a "
+        "broken layer, and are no evidence for the paper.",
+        "",
+        detection(results),
         "",
         f"## Verdicts ({len(rows)} comparisons: {counts[HOLDS]} hold, {counts[DOES_NOT_HOLD]} do "
-        f"not hold, {waiting} not run yet, the rest inconclusive)",
+        f"not hold, {counts[INCONCLUSIVE]} inconclusive, {counts[OBSERVATION]} one-seed "
+        f"observations, {counts['not run yet']} not run yet; {len(checks)} sanity checks apart)",
         "",
-        "| # | claim | paper | ours | verdict |",
+        "Against the paper (does not hold, inconclusive with fewer than half the seeds the "
+        "paper's way, or an observation against it): "
+        + ("; ".join(f"{row.claim} ({row.verdict})" for row in against) if against else "none")
+        + ".",
+        "",
+        "| # | claim | paper | ours: without → with smoothing; Δ [95% interval] | verdict |",
         "|---|---|---|---|---|",
     ]
     lines += [f"| {row.claim} | {row.text} | {row.paper} | {row.ours} | {row.verdict} |"
               for row in rows]
+    lines += ["", f"## Sanity checks ({len(checks)}; they hold by construction)", "",
+              "| # | check | why it cannot fail | paper | ours | outcome |",
+              "|---|---|---|---|---|---|"]
+    lines += [f"| {row.claim} | {row.text} | {row.why} | {row.paper} | {row.ours} | "
+              f"{row.verdict} |" for row in checks]
     figures: dict[str, Callable[[str], None]] = {}
     for section in sections:
         lines += ["", f"## {section.title}", ""] + section.lines

@@ -7,6 +7,9 @@ import json
 import os
 from typing import Callable
 
+import numpy as np
+
+from study.evaluations import PROBABILITIES_FILE
 from study.plan import Plan, run_name
 from study.verdicts import Paired
 
@@ -64,13 +67,14 @@ def read_json(path: str) -> dict | None:
 
 @dataclasses.dataclass
 class Row:
-    """One line of the verdict table."""
+    """One line of the verdict table, or of the sanity checks when `why` says why it cannot fail."""
 
     claim: str
     text: str
     paper: str
     ours: str
     verdict: str
+    why: str = ""
 
 
 @dataclasses.dataclass
@@ -132,6 +136,15 @@ class Results:
 
     def study(self, filename: str) -> dict | None:
         return self._read(filename)
+
+    def probabilities(self, run: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """`run`'s stored N = 1 test probabilities (float64, rows renormalised) and labels."""
+        path = os.path.join(self.directory, run, PROBABILITIES_FILE)
+        if not os.path.isfile(path):
+            return None
+        with np.load(path) as stored:
+            probs = stored["probabilities"].astype(np.float64)
+            return probs / probs.sum(axis=1, keepdims=True), stored["labels"].astype(np.int64)
 
     def clean(self, run: str, size: int, metric: str) -> float | None:
         """A clean-test metric of `run` at ensemble size `size`, or None."""

@@ -1,24 +1,31 @@
-"""Paired comparisons over seeds and the verdict rule of the reproduction report.
+"""Paired comparisons over seeds and the verdicts of the reproduction report.
 
 A claim of the paper says that smoothing moves a metric one way. Each seed gives one paired
-comparison (the same seed with and without smoothing). The verdict:
+comparison (the same seed with and without smoothing), and the verdict comes from the 95%
+Student t interval of the mean paired difference (`study.intervals`):
 
-- **holds**: the paper's direction in every available comparison, with at least
-  `MIN_SEEDS` (3) of them;
-- **does not hold**: the opposite direction in every comparison, with at least 3;
-- **inconclusive (k seeds)**: anything else (fewer than 3, or mixed, or ties);
+- **holds**: the interval excludes zero in the paper's direction;
+- **does not hold**: it excludes zero the other way;
+- **inconclusive (k/n seeds the paper's way)**: anything else (one seed has no interval);
 - **not run yet (missing: ...)**: no comparison at all yet.
+
+A one-seed ablation is an **observation**, never a verdict; a comparison that holds by
+construction is a **sanity check** (it passes or fails, and catches a broken layer).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import Sequence
 
 import numpy as np
 
-MIN_SEEDS = 3
-HOLDS, DOES_NOT_HOLD = "holds", "does not hold"
+from study.intervals import DOES_NOT_HOLD, HOLDS, INCONCLUSIVE, Interval, interval_verdict, \
+    seed_interval
+
+OBSERVATION = "observation"
+PASSES, FAILS = "passes", "fails"
 
 
 @dataclasses.dataclass
@@ -55,31 +62,9 @@ class Paired:
         sign = -1 if better == "lower" else 1
         return sum(1 for d in self.deltas if sign * d > 0)
 
-    def opposing(self, better: str) -> int:
-        sign = -1 if better == "lower" else 1
-        return sum(1 for d in self.deltas if sign * d < 0)
-
-
-@dataclasses.dataclass
-class Tally:
-    """Per-seed outcomes of a claim that is not one metric's paired difference.
-
-    Each seed either agrees with the paper, opposes it, or neither (e.g. a
-    partial effect); `verdict` applies the same rule as `paired_verdict`.
-    """
-
-    agreeing: int = 0
-    opposing: int = 0
-    count: int = 0
-    missing: list = dataclasses.field(default_factory=list)
-
-    def add(self, agrees: bool, opposes: bool):
-        self.count += 1
-        self.agreeing += bool(agrees)
-        self.opposing += bool(opposes) and not agrees
-
-    def verdict(self, unit: str = "seed") -> str:
-        return verdict(self.agreeing, self.opposing, self.count, self.missing, unit)
+    def interval(self) -> Interval:
+        """The 95% t interval of the mean paired difference (smoothed minus plain)."""
+        return seed_interval(self.deltas)
 
 
 def plural(count: int, unit: str) -> str:
@@ -92,28 +77,68 @@ def missing_text(missing: Sequence[str]) -> str:
     return f"missing: {shown}"
 
 
-def verdict(agreeing: int, opposing: int, count: int, missing: Sequence[str] = (),
-            unit: str = "seed", minimum: int = MIN_SEEDS) -> str:
-    """The verdict of `count` comparisons, `agreeing` with the paper and `opposing` it.
+def not_run(missing: Sequence[str]) -> str:
+    """`not run yet (missing: ...)`."""
+    return f"not run yet ({missing_text(missing)})" if missing else "not run yet"
+
+
+def paired_verdict(paired: Paired, better: str) -> str:
+    """The interval verdict of a `Paired` whose smoothed value should be `better`.
 
     Example:
 
-    >>> verdict(3, 0, 3), verdict(2, 1, 3), verdict(1, 0, 1), verdict(0, 3, 3)
-    ('holds', 'inconclusive (3 seeds)', 'inconclusive (1 seed)', 'does not hold')
+    >>> paired = Paired([0, 1, 2], [0.30, 0.31, 0.32], [0.28, 0.29, 0.30])
+    >>> paired_verdict(paired, "lower"), paired_verdict(paired, "higher")
+    ('holds', 'does not hold')
     """
-    if count == 0:
-        return f"not run yet ({missing_text(missing)})" if missing else "not run yet"
-    if count >= minimum and agreeing == count:
+    if not paired.keys:
+        return not_run(paired.missing)
+    return interval_verdict(paired.interval(), better, paired.deltas)
+
+
+def observation(paired: Paired, better: str) -> str:
+    """A one-seed comparison: `observation (the paper's way)`, `(against the paper)` or `(tie)`."""
+    if not paired.keys:
+        return not_run(paired.missing)
+    sign = (-1 if better == "lower" else 1) * paired.deltas[0]
+    way = "the paper's way" if sign > 0 else "against the paper" if sign < 0 else "tie"
+    return f"{OBSERVATION} ({way})"
+
+
+def sanity_outcome(passed: Sequence[bool], missing: Sequence[str] = (), unit: str = "seed") -> str:
+    """`passes` when the check held in every seed, `fails (k/n seeds)` otherwise."""
+    if not passed:
+        return not_run(missing)
+    failed = sum(1 for ok in passed if not ok)
+    return PASSES if not failed else f"{FAILS} ({failed}/{len(passed)} {unit}s)"
+
+
+def combined_verdict(verdicts: Sequence[str], what: str = "N") -> str:
+    """One verdict for a claim made at several points (e.g. "at every N").
+
+    Holds when it holds at every point, does not hold when it does not hold at one, else
+    inconclusive with the count of points at which it holds.
+    """
+    if any(v.startswith("not run yet") for v in verdicts) or not verdicts:
+        return next((v for v in verdicts if v.startswith("not run yet")), "not run yet")
+    if all(v == HOLDS for v in verdicts):
         return HOLDS
-    if count >= minimum and opposing == count:
+    if DOES_NOT_HOLD in verdicts:
         return DOES_NOT_HOLD
-    return f"inconclusive ({plural(count, unit)})"
+    held = sum(1 for v in verdicts if v == HOLDS)
+    return f"{INCONCLUSIVE} (holds at {held}/{len(verdicts)} {what})"
 
 
-def paired_verdict(paired: Paired, better: str, minimum: int = MIN_SEEDS) -> str:
-    """`verdict` of a `Paired` whose smoothed value should be `better` ("lower"/"higher")."""
-    return verdict(paired.agreeing(better), paired.opposing(better), len(paired.keys),
-                   paired.missing, paired.unit, minimum)
+_DIRECTION_COUNT = re.compile(r"\((\d+)/(\d+) seeds the paper's way\)")
+
+
+def against_the_paper(verdict: str) -> bool:
+    """Whether a verdict goes against the paper: it does not hold, an inconclusive one leans
+    the other way (fewer than half the seeds the paper's way), or an observation is against it."""
+    if verdict == DOES_NOT_HOLD or verdict == f"{OBSERVATION} (against the paper)":
+        return True
+    count = _DIRECTION_COUNT.search(verdict)
+    return bool(count) and 2 * int(count.group(1)) < int(count.group(2))
 
 
 def direction_count(paired: Paired, better: str, what: str) -> str:
@@ -126,13 +151,18 @@ def direction_count(paired: Paired, better: str, what: str) -> str:
     return text
 
 
-def compared(paired: Paired, better: str, digits: int = 4, scale: float = 1.0,
-             prefix: str = "") -> str:
-    """`plain → smooth; lower in k/n seeds` (means ± std times `scale`) for a verdict table."""
+def change(paired: Paired, digits: int = 4, scale: float = 1.0) -> str:
+    """The mean paired difference with its 95% interval, e.g. `-0.0041 [-0.0080, -0.0002]`."""
+    return paired.interval().text(digits, scale) if paired.keys else "-"
+
+
+def compared(paired: Paired, digits: int = 4, scale: float = 1.0, prefix: str = "") -> str:
+    """`plain → smooth; Δ mean [95% interval]` (means over seeds, times `scale`)."""
     if not paired.keys:
         return "-"
-    return (f"{prefix}{mean_std(paired.plain, digits, scale)} → "
-            f"{mean_std(paired.smooth, digits, scale)}; {direction_count(paired, better, better)}")
+    text = (f"{prefix}{np.mean(paired.plain) * scale:.{digits}f} → "
+            f"{np.mean(paired.smooth) * scale:.{digits}f}; Δ {change(paired, digits, scale)}")
+    return text + (f" ({missing_text(paired.missing)})" if paired.missing else "")
 
 
 def mean_std(values: Sequence[float], digits: int = 4, scale: float = 1.0,
