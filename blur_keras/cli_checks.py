@@ -92,8 +92,7 @@ def model_and_weights(model: str, weights: str | None, model_args: dict | None =
         return model, None
     from blur_keras.models import parse
     from blur_keras.protocol import check_model_args
-    parse(model)
-    check_model_args(model, model_args or {})
+    check_model_args(parse(model), model_args or {})
     return model, existing_file("weights", weights)
 
 
