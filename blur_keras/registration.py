@@ -128,6 +128,8 @@ def register_with_keras() -> None:
 
 @dataclasses.dataclass(frozen=True)
 class _Import:
+    """Imports `module` (a value, so a second `register_plugin` of it adds no second watch)."""
+
     module: str
 
     def __call__(self, host: ModuleType) -> None:

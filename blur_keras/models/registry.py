@@ -50,7 +50,7 @@ class Family:
     #: arguments of `forwards_to` that `builder` sets itself.
     fixes: tuple[str, ...] = ()
 
-    def arguments(self) -> list[str]:
+    def builder_arguments(self) -> list[str]:
         """The builder arguments a registry name leaves open (all but `name` and `depth`)."""
         names = _parameters(self.builder)
         if self.forwards_to is not None:
@@ -193,7 +193,7 @@ def accepted_arguments(spec: ModelSpec) -> list[str]:
     True
     """
     family, variant = _resolve(spec)
-    return family.arguments() + list(variant.options)
+    return family.builder_arguments() + list(variant.options)
 
 
 def build(spec: ModelSpec) -> keras.Model:
