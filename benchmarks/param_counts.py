@@ -15,18 +15,18 @@ from __future__ import annotations
 
 from absl import app
 
-#: (name, classes, protocol) -> reference count (docs/paper.md#parameter-counts).
+#: (name, dataset) -> reference count (docs/paper.md#parameter-counts).
 REFERENCE = {
-    ("resnet_dnn_18", 100, "cifar"): 11_220_132, ("resnet_dnn_34", 100, "cifar"): 21_328_292,
-    ("resnet_dnn_50", 100, "cifar"): 23_705_252, ("resnet_dnn_101", 100, "cifar"): 42_697_380,
-    ("resnet_dnn_152", 100, "cifar"): 58_341_028, ("preresnet_dnn_18", 100, "cifar"): 11_218_340,
-    ("resnext_dnn_50", 100, "cifar"): 23_177_124, ("wideresnet_dnn_50", 100, "cifar"): 67_031_460,
-    ("vgg_dnn_11", 100, "cifar"): 129_178_788, ("vgg_dnn_16", 100, "cifar"): 134_674_468,
-    ("vgg_dnn_19", 100, "cifar"): 139_985_444, ("prevgg_dnn_16", 100, "cifar"): 134_673_450,
-    ("alexnet_dnn", 100, "cifar"): 23_836_452, ("resnet_dnn_18", 10, "cifar"): 11_173_962,
-    ("resnet_dnn_50", 10, "cifar"): 23_520_842, ("resnet_dnn_18", 1000, "imagenet"): 11_689_512,
-    ("resnet_dnn_50", 1000, "imagenet"): 25_557_032,
-    ("vgg_dnn_16", 1000, "imagenet"): 138_361_768, ("alexnet_dnn", 1000, "imagenet"): 61_099_688,
+    ("resnet_dnn_18", "cifar100"): 11_220_132, ("resnet_dnn_34", "cifar100"): 21_328_292,
+    ("resnet_dnn_50", "cifar100"): 23_705_252, ("resnet_dnn_101", "cifar100"): 42_697_380,
+    ("resnet_dnn_152", "cifar100"): 58_341_028, ("preresnet_dnn_18", "cifar100"): 11_218_340,
+    ("resnext_dnn_50", "cifar100"): 23_177_124, ("wideresnet_dnn_50", "cifar100"): 67_031_460,
+    ("vgg_dnn_11", "cifar100"): 129_178_788, ("vgg_dnn_16", "cifar100"): 134_674_468,
+    ("vgg_dnn_19", "cifar100"): 139_985_444, ("prevgg_dnn_16", "cifar100"): 134_673_450,
+    ("alexnet_dnn", "cifar100"): 23_836_452, ("resnet_dnn_18", "cifar10"): 11_173_962,
+    ("resnet_dnn_50", "cifar10"): 23_520_842, ("resnet_dnn_18", "imagenet2012"): 11_689_512,
+    ("resnet_dnn_50", "imagenet2012"): 25_557_032,
+    ("vgg_dnn_16", "imagenet2012"): 138_361_768, ("alexnet_dnn", "imagenet2012"): 61_099_688,
 }
 
 
@@ -34,24 +34,20 @@ REFERENCE = {
 RESNET_FAMILIES = ("resnet", "preresnet", "resnext", "wideresnet")
 
 
-def count(name: str, num_classes: int, protocol: str, **overrides) -> int:
+def count(name: str, dataset: str, **overrides) -> int:
+    """Trainable parameters of registry model `name` built for `dataset`'s protocol."""
     import numpy as np
     import keras
-    from blur_keras import models
-    kwargs = {"num_classes": num_classes, **overrides}
-    if protocol == "imagenet":
-        kwargs["input_shape"] = (224, 224, 3)
-        if not name.startswith("vgg"):
-            kwargs["stem"] = "imagenet"
-    model = models.get(name, **kwargs)
+    from blur_keras import protocol
+    model = protocol.build_model(name, dataset, overrides)
     total = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
     keras.backend.clear_session()
     return total
 
 
-def cell(name: str, num_classes: int, protocol: str) -> str:
-    ours = count(name, num_classes, protocol)
-    ref = REFERENCE.get((name, num_classes, protocol))
+def cell(name: str, dataset: str) -> str:
+    ours = count(name, dataset)
+    ref = REFERENCE.get((name, dataset))
     if ref is None:
         return f"{ours:,}"
     return f"{ours:,} ({'=' if ours == ref else '!='} ref)"
@@ -66,18 +62,17 @@ def main(argv) -> None:
     for family_name, family in models.FAMILIES.items():
         for depth in family.depths:
             name = f"{family_name}_dnn" + ("" if depth is None else f"_{depth}")
-            imagenet = cell(name, 1000, "imagenet") \
-                if (name, 1000, "imagenet") in REFERENCE else ""
-            print(f"| `{family_name}` | {depth or '-'} | {cell(name, 10, 'cifar')} | "
-                  f"{cell(name, 100, 'cifar')} | {imagenet} |", flush=True)
+            imagenet = cell(name, "imagenet2012") if (name, "imagenet2012") in REFERENCE else ""
+            print(f"| `{family_name}` | {depth or '-'} | {cell(name, 'cifar10')} | "
+                  f"{cell(name, 'cifar100')} | {imagenet} |", flush=True)
     print()
     print("| family | depth | `mcdo`, CIFAR stem, 100 classes | "
           "`head=\"mlp\"`, CIFAR stem, 100 classes |")
     print("|---|---|---|---|")
     for family_name in RESNET_FAMILIES:
         for depth in models.FAMILIES[family_name].depths:
-            mcdo = count(f"{family_name}_mcdo_{depth}", 100, "cifar")
-            mlp = count(f"{family_name}_dnn_{depth}", 100, "cifar", head="mlp")
+            mcdo = count(f"{family_name}_mcdo_{depth}", "cifar100")
+            mlp = count(f"{family_name}_dnn_{depth}", "cifar100", head="mlp")
             print(f"| `{family_name}` | {depth} | {mcdo:,} | {mlp:,} |", flush=True)
 
 

@@ -51,13 +51,12 @@ def measure(label: str, width: int, policy: str, steps: int, proba_images: int) 
     import numpy as np
     import keras
     from benchmarks.common import time_call
-    from blur_keras import models, protocol
+    from blur_keras import protocol
     from blur_keras.predict import predict_proba
 
     keras.config.set_dtype_policy(policy)
     name, extra = VARIANTS[label]
-    model = models.get(name, **protocol.model_arguments(
-        name, "fashion_mnist", {"width": width, **extra}))
+    model = protocol.build_model(name, "fashion_mnist", {"width": width, **extra})
     model.compile(keras.optimizers.SGD(0.1, momentum=0.9),
                   keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     rng = np.random.default_rng(0)

@@ -93,8 +93,8 @@ def resolve_model(model: str, weights: str | None = None,
         if weights:
             raise ValueError("--weights is for registry names; a zoo preset holds its weights.")
         return ModelSource(kind, model)
-    parse(model)                                    # unknown name: a ValueError with close names
-    protocol.check_model_args(model, model_args or {})
+    spec = parse(model)                             # unknown name: a ValueError with close names
+    protocol.check_model_args(spec, model_args or {})
     if weights is None:
         raise ValueError(f"--weights is required with the registry name {model!r} "
                          "(an untrained model would be evaluated).")

@@ -3,12 +3,13 @@
 Training, evaluation, the robustness program and the zoo all build their
 models here, so a dataset's protocol (classes, input shape, stem and with it
 the MC dropout rate, e.g. 30% on CIFAR, 5% on ImageNet) is applied the same
-way everywhere.
+way everywhere. `for_dataset` adds the protocol's builder arguments to a
+parsed `ModelSpec`; `build_model` builds it.
 """
 
 from __future__ import annotations
 
-import inspect
+import dataclasses
 import json
 from typing import Any, Mapping
 
@@ -16,80 +17,74 @@ import keras
 
 from blur_keras import models
 from blur_keras.data.specs import get_spec
-from blur_keras.models.registry import BAYESIAN_OPTIONS
+from blur_keras.models import ModelSpec
 
 
-def model_arguments(model: str, dataset: str, model_args: Mapping[str, Any] | None = None,
-                    kl_weight: float | None = None) -> dict[str, Any]:
-    """Builder arguments of registry model `model` under `dataset`'s protocol.
+def for_dataset(spec: ModelSpec, dataset: str, kl_weight: float | None = None) -> ModelSpec:
+    """`spec` with `dataset`'s protocol arguments under its own builder arguments.
+
+    The protocol sets the classes, the input shape and, for a builder that
+    has one, the stem (VGG has none: its input size decides); `kl_weight`
+    goes to the models that take one (`bnn`). The spec's own arguments win.
 
     Args:
-        model: a registry name, e.g. `resnet_mcdo_smoothing_18`.
+        spec: a parsed registry model, e.g. `models.parse("resnet_mcdo_smoothing_18")`, with
+            any builder arguments of its own (e.g. `{"width": 16}`).
         dataset: a dataset name (see `blur_keras.data.DATASETS`).
-        model_args: builder arguments that override the protocol's (e.g.
-            `{"width": 16}`); checked against the builder's signature.
         kl_weight: KL weight of `bnn` variants (ignored for the others).
 
     Returns:
-        The keyword arguments for `blur_keras.models.get(model, **arguments)`.
+        The spec to build (`blur_keras.models.build`).
 
     Raises:
-        ValueError: unknown model or dataset, or an argument the builder does
-            not take.
+        ValueError: unknown dataset, or a builder argument of `spec` that its
+            builder does not take.
 
     Example:
 
-    >>> model_arguments("resnet_dnn_18", "imagenet2012")
+    >>> for_dataset(models.parse("resnet_dnn_18"), "imagenet2012").arguments
     {'num_classes': 1000, 'input_shape': (224, 224, 3), 'stem': 'imagenet'}
     """
-    _, variant, _, _ = models.parse(model)
-    spec = get_spec(dataset)
-    arguments: dict[str, Any] = {"num_classes": spec.num_classes, "input_shape": spec.image_shape}
-    if "stem" in accepted_arguments(model):      # VGG has no stem: its input size decides
-        arguments["stem"] = spec.stem
-    if variant == "bnn" and kl_weight is not None:
+    dataset_spec = get_spec(dataset)
+    check_model_args(spec, spec.arguments)
+    accepted = models.accepted_arguments(spec)
+    arguments: dict[str, Any] = {"num_classes": dataset_spec.num_classes,
+                                 "input_shape": dataset_spec.image_shape}
+    if "stem" in accepted:
+        arguments["stem"] = dataset_spec.stem
+    if kl_weight is not None and "kl_weight" in accepted:
         arguments["kl_weight"] = kl_weight
-    extra = dict(model_args or {})
-    check_model_args(model, extra)
-    arguments.update(extra)
-    return arguments
+    return dataclasses.replace(spec, arguments={**arguments, **spec.arguments})
 
 
-def check_model_args(model: str, model_args: Mapping[str, Any]) -> None:
-    """Refuses builder arguments that `model`'s builder does not take, naming those it does."""
+def check_model_args(spec: ModelSpec, model_args: Mapping[str, Any]) -> None:
+    """Refuses builder arguments that `spec`'s builder does not take, naming those it does.
+
+    Args:
+        spec: a parsed registry model.
+        model_args: builder arguments meant for it.
+
+    Raises:
+        ValueError: `model_args` is not a mapping, or holds an argument the builder does not take.
+    """
     if not isinstance(model_args, Mapping):
         raise ValueError(f"model_args must be a dict of builder arguments; received "
                          f"{type(model_args).__name__} {model_args!r}.")
-    accepted = accepted_arguments(model)
+    accepted = models.accepted_arguments(spec)
     unknown = sorted(set(model_args) - set(accepted))
     if unknown:
-        raise ValueError(f"model_args {unknown} are not arguments of {model}'s builder; "
+        raise ValueError(f"model_args {unknown} are not arguments of {spec.name}'s builder; "
                          f"it takes {sorted(accepted)}.")
 
 
-def accepted_arguments(model: str) -> list[str]:
-    """The builder arguments a registry model takes (variant options included)."""
-    family, variant, _, _ = models.parse(model)
-    builder = models.FAMILIES[family].builder
-    names = [name for name, parameter in inspect.signature(builder).parameters.items()
-             if parameter.kind is not inspect.Parameter.VAR_KEYWORD
-             and name not in ("name", "depth")]    # the registry name fixes both
-    if family in ("resnext", "wideresnet"):   # they forward **kwargs to `resnet`
-        names += [name for name in inspect.signature(models.FAMILIES["resnet"].builder).parameters
-                  if name not in names and name not in ("name", "depth", "groups")]
-    if variant == "bnn":
-        names += list(BAYESIAN_OPTIONS)
-    return names
-
-
-def build_model(model: str, dataset: str, model_args: Mapping[str, Any] | None = None,
+def build_model(model: str | ModelSpec, dataset: str, model_args: Mapping[str, Any] | None = None,
                 kl_weight: float | None = None) -> keras.Model:
     """Registry model `model` built for `dataset`'s protocol.
 
     Args:
-        model: a registry name.
+        model: a registry name, or its parsed `ModelSpec` (with its builder arguments).
         dataset: a dataset name.
-        model_args: builder arguments that override the protocol's.
+        model_args: builder arguments that override the protocol's (and the spec's).
         kl_weight: KL weight of `bnn` variants.
 
     Returns:
@@ -103,9 +98,12 @@ def build_model(model: str, dataset: str, model_args: Mapping[str, Any] | None =
 
     >>> build_model("resnet_mcdo_smoothing_18", "fashion_mnist", {"width": 16}).count_params()
     """
-    arguments = model_arguments(model, dataset, model_args, kl_weight)
+    spec = models.parse(model) if isinstance(model, str) else model
+    if model_args is not None:
+        check_model_args(spec, model_args)
+        spec = spec.with_arguments(**model_args)
     try:
-        return models.get(model, **arguments)
+        return models.build(for_dataset(spec, dataset, kl_weight))
     except TypeError as error:   # a value of the wrong type deep in a builder
-        raise ValueError(f"model_args {json.dumps(dict(model_args or {}), default=str)} do not "
-                         f"build {model}: {error}") from None
+        raise ValueError(f"model_args {json.dumps(dict(spec.arguments), default=str)} do not "
+                         f"build {spec.name}: {error}") from None

@@ -10,14 +10,21 @@ is imported (at once if it already is), each registered name of
 that defines it (so TFP is imported only when a Bayesian layer is loaded),
 whose `register_keras_serializable` decorator then replaces the stand-in with
 the class itself.
+
+The same watch on imports serves the package's plug-ins (`register_plugin`):
+a module that registers itself with a lower one, e.g. the `bnn` variant of
+`blur_keras.bayesian` with the model registry, is imported right after it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import importlib.abc
 import importlib.util
 import sys
+from types import ModuleType
+from typing import Callable
 
 #: Registered name -> the module that defines it. A test checks that this is every object the
 #: package registers with `keras.saving.register_keras_serializable`.
@@ -71,11 +78,12 @@ def _register(keras_module) -> None:
         registry.setdefault(registered_name, _StandIn(registered_name, module))
 
 
-class _RegisterAfterLoading(importlib.abc.Loader):
-    """Keras' own loader, followed by `_register` once Keras is fully imported."""
+class _RunAfterLoading(importlib.abc.Loader):
+    """A module's own loader, followed by `then(module)` once the module is fully imported."""
 
-    def __init__(self, loader):
+    def __init__(self, loader, then: Callable[[ModuleType], None]):
         self.loader = loader
+        self.then = then
 
     def create_module(self, spec):
         return self.loader.create_module(spec)
@@ -83,26 +91,64 @@ class _RegisterAfterLoading(importlib.abc.Loader):
     def exec_module(self, module):
         module.__loader__ = module.__spec__.loader = self.loader   # nothing of ours remains
         self.loader.exec_module(module)
-        _register(module)
+        self.then(module)
 
 
-class _KerasImportWatcher(importlib.abc.MetaPathFinder):
-    """Finds nothing itself; hands Keras' module spec over with `_RegisterAfterLoading`."""
+class _ImportWatcher(importlib.abc.MetaPathFinder):
+    """Finds nothing itself; hands one module's spec over with `_RunAfterLoading`."""
+
+    def __init__(self, module_name: str, then: Callable[[ModuleType], None]):
+        self.module_name = module_name
+        self.then = then
 
     def find_spec(self, fullname, path=None, target=None):
-        if fullname != "keras":
+        if fullname != self.module_name:
             return None
-        sys.meta_path.remove(self)                   # one use: Keras is imported once
+        sys.meta_path.remove(self)                   # one use: a module is imported once
         spec = importlib.util.find_spec(fullname)    # what the other finders find
         if spec is not None and spec.loader is not None:
-            spec.loader = _RegisterAfterLoading(spec.loader)
+            spec.loader = _RunAfterLoading(spec.loader, self.then)
         return spec
+
+
+def _after_import(module_name: str, then: Callable[[ModuleType], None]) -> None:
+    """Calls `then(module)` now if `module_name` is imported, else right after its import."""
+    if module_name in sys.modules:
+        then(sys.modules[module_name])
+    elif not any(isinstance(finder, _ImportWatcher) and finder.module_name == module_name
+                 and finder.then == then for finder in sys.meta_path):
+        sys.meta_path.insert(0, _ImportWatcher(module_name, then))
 
 
 def register_with_keras() -> None:
     """Registers a stand-in for every `SERIALIZABLES` name: now if Keras is imported, else as
     soon as it is (a finder on `sys.meta_path` waits for its import)."""
-    if "keras" in sys.modules:
-        _register(sys.modules["keras"])
-    elif not any(isinstance(finder, _KerasImportWatcher) for finder in sys.meta_path):
-        sys.meta_path.insert(0, _KerasImportWatcher())
+    _after_import("keras", _register)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Import:
+    """Imports `module` (a value, so a second `register_plugin` of it adds no second watch)."""
+
+    module: str
+
+    def __call__(self, host: ModuleType) -> None:
+        importlib.import_module(self.module)
+
+
+def register_plugin(plugin: str, host: str) -> None:
+    """Imports module `plugin` as soon as module `host` is imported (now if it is already).
+
+    A plug-in registers itself with a module below it (`blur_keras.bayesian.variant` adds the
+    `bnn` variant to `blur_keras.models.registry`), so the host imports nothing above it, yet
+    the plug-in's registration holds whichever module a user imports first.
+
+    Args:
+        plugin: the module that registers itself when imported.
+        host: the module it registers with.
+
+    Example:
+
+    >>> register_plugin("blur_keras.bayesian.variant", host="blur_keras.models.registry")
+    """
+    _after_import(host, _Import(plugin))

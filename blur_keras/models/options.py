@@ -7,7 +7,6 @@ from typing import Any, Callable, Iterable
 import keras
 
 from blur_keras.layers import SpatialSmoothing
-from blur_keras.layers.validation import check_choice
 
 SmoothingFactory = Callable[[str], keras.layers.Layer]
 

@@ -52,7 +52,7 @@ def card_readme(card: dict, directory: str | None = None) -> str:
         *_load_lines(card, directory),
         f"images, labels = blur_keras.data.load_arrays(\"{card['dataset']}\", \"test\")   "
         f"# uint8 pixels",
-        f"probs = blur_keras.predict_proba(model, images, num_samples=10)",
+        "probs = blur_keras.predict_proba(model, images, num_samples=10)",
         "```", "",
         "## Input",
         f"The loaded model takes raw pixels: shape {tuple(pre['input_shape'])}, uint8 or float "

@@ -11,7 +11,7 @@ import shlex
 
 import keras
 
-from blur_keras import data, evaluation, protocol
+from blur_keras import data, evaluation, models, protocol
 from blur_keras.citation import paper_reference
 from blur_keras.publishing.card_evaluation import (
     corruption_images, corruption_summary, preset_evaluation)
@@ -109,8 +109,9 @@ def publish(run_dir: str, name: str, zoo_dir: str | None = None, *, notes=(),
                           f"lowercase letters, digits and '_'; received {name!r}.")
     model = keras.saving.load_model(os.path.join(run_dir, "model.keras"), safe_mode=True)
     directory = os.path.join(zoo_dir, name)
-    builder = registry_builder(config["model"], protocol.model_arguments(
-        config["model"], config["dataset"], config.get("model_args"), config.get("kl_weight")))
+    spec = models.parse(config["model"]).with_arguments(**(config.get("model_args") or {}))
+    builder = registry_builder(protocol.for_dataset(spec, config["dataset"],
+                                                    config.get("kl_weight")))
     draft = save_preset(model, directory, {"name": name, "builder": builder})   # what is evaluated
     stochastic = evaluation.is_stochastic(model)
     say = print if progress else (lambda *_: None)

@@ -49,7 +49,8 @@ def save_preset(model: keras.Model, directory: str, card: dict) -> dict:
 
     Example:
 
-    >>> builder = registry_builder("resnet_mcdo_18", model_arguments("resnet_mcdo_18", "cifar10"))
+    >>> spec = protocol.for_dataset(models.parse("resnet_mcdo_18"), "cifar10")
+    >>> builder = registry_builder(spec)
     >>> save_preset(model, "my_zoo/resnet_mcdo_18.mine", {"name": "resnet_mcdo_18.mine",
     ...                                                   "builder": builder})
     """

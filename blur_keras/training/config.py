@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import numbers
 import os
 from typing import Any
 
 from blur_keras.data import describe_split, get_spec
-from blur_keras.models import parse
+from blur_keras.models import ModelSpec, parse
 from blur_keras.protocol import check_model_args
 from blur_keras.training.recipes import RECIPES, Recipe
 from blur_keras.training.strategy import STRATEGIES
@@ -145,9 +146,9 @@ class TrainConfig:
         the defaults derived from it (e.g. `kl_weight` from `train_subset`)
         and the options checked against each other.
         """
-        parse(self.model)                # unknown model -> ValueError with close names
+        model_spec = parse(self.model)   # unknown model -> ValueError with close names
         spec = get_spec(self.dataset)    # unknown dataset -> ValueError
-        check_model_args(self.model, self.model_args or {})
+        check_model_args(model_spec, self.model_args or {})
         _check_fields(self)
         self._check_holdout(spec)
         recipe = RECIPES[self.dataset]
@@ -168,7 +169,13 @@ class TrainConfig:
         config.milestones = tuple(config.milestones)
         _check_fields(config)
         config._check_combinations()
+        config.model_spec = model_spec.with_arguments(**config.model_args)   # parsed once
         return config
+
+    @functools.cached_property
+    def model_spec(self) -> ModelSpec:
+        """`model` parsed, with `model_args` as its builder arguments (`resolved()` sets it)."""
+        return parse(self.model).with_arguments(**(self.model_args or {}))
 
     @property
     def train_split(self) -> str:

@@ -48,8 +48,7 @@ class TrainingDiverged(RuntimeError):
 
 
 def _build(config: TrainConfig) -> keras.Model:
-    return protocol.build_model(config.model, config.dataset, config.model_args,
-                                kl_weight=config.kl_weight)
+    return protocol.build_model(config.model_spec, config.dataset, kl_weight=config.kl_weight)
 
 
 def build_model(config: TrainConfig, strategy: tf.distribute.Strategy, steps_per_epoch: int):

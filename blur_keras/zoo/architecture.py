@@ -22,22 +22,23 @@ from blur_keras.zoo.files import CARD_FILE, WEIGHTS_FILE, PresetError
 REGISTRY = "registry"
 
 
-def registry_builder(name: str, arguments: Mapping[str, Any]) -> dict:
-    """The card's `builder` for registry model `name` built with `arguments`.
+def registry_builder(spec: models.ModelSpec) -> dict:
+    """The card's `builder` for a parsed registry model and every argument it is built with.
 
     Args:
-        name: a registry name, e.g. `resnet_mcdo_smoothing_18`.
-        arguments: every keyword argument of `blur_keras.models.get(name, ...)`.
+        spec: e.g. `protocol.for_dataset(models.parse("resnet_dnn_18"), "fashion_mnist")`.
 
     Returns:
-        `{"kind": "registry", "name": name, "arguments": arguments}`, as JSON values.
+        `{"kind": "registry", "name": spec.name, "arguments": spec.arguments}`, as JSON values.
 
     Example:
 
-    >>> registry_builder("resnet_dnn_18", {"num_classes": 10, "input_shape": (28, 28, 1)})
+    >>> registry_builder(models.parse("resnet_dnn_18").with_arguments(num_classes=10,
+    ...                                                              input_shape=(28, 28, 1)))
     {'kind': 'registry', 'name': 'resnet_dnn_18', 'arguments': {'num_classes': 10, 'input_shape': [28, 28, 1]}}
     """
-    return {"kind": REGISTRY, "name": name, "arguments": json.loads(json.dumps(dict(arguments)))}
+    return {"kind": REGISTRY, "name": spec.name,
+            "arguments": json.loads(json.dumps(dict(spec.arguments)))}
 
 
 def build_network(card: dict, weights: str, overrides: Mapping[str, Any] | None = None

@@ -3,30 +3,32 @@ import pytest
 import keras
 
 import blur_keras.models as models
+from blur_keras import protocol
 from blur_keras.layers import MCDropout, SpatialSmoothing
 from tests.test_case import random_input, to_numpy
 
-#: Trainable parameters of the reference PyTorch models (docs/paper.md#parameter-counts).
+#: Trainable parameters of the reference PyTorch models (docs/paper.md#parameter-counts), built
+#: for a dataset's protocol.
 REFERENCE_COUNTS = [
-    ("resnet_dnn_18", 100, "cifar", 11_220_132),
-    ("resnet_dnn_34", 100, "cifar", 21_328_292),
-    ("resnet_dnn_50", 100, "cifar", 23_705_252),
-    ("resnet_dnn_101", 100, "cifar", 42_697_380),
-    ("resnet_dnn_152", 100, "cifar", 58_341_028),
-    ("preresnet_dnn_18", 100, "cifar", 11_218_340),
-    ("resnext_dnn_50", 100, "cifar", 23_177_124),
-    ("wideresnet_dnn_50", 100, "cifar", 67_031_460),
-    ("vgg_dnn_11", 100, "cifar", 129_178_788),
-    ("vgg_dnn_16", 100, "cifar", 134_674_468),
-    ("vgg_dnn_19", 100, "cifar", 139_985_444),
-    ("prevgg_dnn_16", 100, "cifar", 134_673_450),
-    ("alexnet_dnn", 100, "cifar", 23_836_452),
-    ("resnet_dnn_18", 10, "cifar", 11_173_962),
-    ("resnet_dnn_50", 10, "cifar", 23_520_842),
-    ("resnet_dnn_18", 1000, "imagenet", 11_689_512),
-    ("resnet_dnn_50", 1000, "imagenet", 25_557_032),
-    ("vgg_dnn_16", 1000, "imagenet", 138_361_768),
-    ("alexnet_dnn", 1000, "imagenet", 61_099_688),
+    ("resnet_dnn_18", "cifar100", 11_220_132),
+    ("resnet_dnn_34", "cifar100", 21_328_292),
+    ("resnet_dnn_50", "cifar100", 23_705_252),
+    ("resnet_dnn_101", "cifar100", 42_697_380),
+    ("resnet_dnn_152", "cifar100", 58_341_028),
+    ("preresnet_dnn_18", "cifar100", 11_218_340),
+    ("resnext_dnn_50", "cifar100", 23_177_124),
+    ("wideresnet_dnn_50", "cifar100", 67_031_460),
+    ("vgg_dnn_11", "cifar100", 129_178_788),
+    ("vgg_dnn_16", "cifar100", 134_674_468),
+    ("vgg_dnn_19", "cifar100", 139_985_444),
+    ("prevgg_dnn_16", "cifar100", 134_673_450),
+    ("alexnet_dnn", "cifar100", 23_836_452),
+    ("resnet_dnn_18", "cifar10", 11_173_962),
+    ("resnet_dnn_50", "cifar10", 23_520_842),
+    ("resnet_dnn_18", "imagenet2012", 11_689_512),
+    ("resnet_dnn_50", "imagenet2012", 25_557_032),
+    ("vgg_dnn_16", "imagenet2012", 138_361_768),
+    ("alexnet_dnn", "imagenet2012", 61_099_688),
 ]
 
 
@@ -34,24 +36,14 @@ def trainable_count(model):
     return sum(int(np.prod(w.shape)) for w in model.trainable_weights)
 
 
-def build_for_protocol(name, num_classes, protocol, smoothing=False):
-    kwargs = {"num_classes": num_classes}
-    if protocol == "imagenet":
-        kwargs["input_shape"] = (224, 224, 3)
-        if not name.startswith("vgg"):
-            kwargs["stem"] = "imagenet"
-    if smoothing:
-        name = name.replace("_dnn", "_mcdo_smoothing")
-    return models.get(name, **kwargs)
-
-
 @pytest.mark.exhaustive
-@pytest.mark.parametrize("name,num_classes,protocol,expected", REFERENCE_COUNTS)
-def test_parameter_counts_match_reference(name, num_classes, protocol, expected):
-    assert trainable_count(build_for_protocol(name, num_classes, protocol)) == expected
+@pytest.mark.parametrize("name,dataset,expected", REFERENCE_COUNTS)
+def test_parameter_counts_match_reference(name, dataset, expected):
+    assert trainable_count(protocol.build_model(name, dataset)) == expected
     keras.backend.clear_session()
     # Smoothing and MC dropout add no trainable parameters.
-    assert trainable_count(build_for_protocol(name, num_classes, protocol, True)) == expected
+    smooth = name.replace("_dnn", "_mcdo_smoothing")
+    assert trainable_count(protocol.build_model(smooth, dataset)) == expected
     keras.backend.clear_session()
 
 
@@ -64,8 +56,9 @@ def test_names_follow_reference_scheme():
         assert expected in names
     families = {n.split("_")[0] for n in names}
     assert families == set(models.FAMILIES)
-    assert models.parse("resnet_mcdo_smoothing_18") == ("resnet", "mcdo", True, 18)
-    assert models.parse("alexnet_dnn") == ("alexnet", "dnn", False, None)
+    assert models.parse("resnet_mcdo_smoothing_18") == models.ModelSpec("resnet", "mcdo", True, 18)
+    assert models.parse("alexnet_dnn") == models.ModelSpec("alexnet", "dnn", False, None)
+    assert all(models.parse(name).name == name for name in names)
 
 
 @pytest.mark.parametrize("bad,close", [

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from tensorflow.compat.v1.train import summary_iterator
 
-from blur_keras.training import TrainConfig, train
+from blur_keras.training import TrainConfig
 from tests.training.run_helpers import environment, h5_arrays, run_train, train_command
 
 # Every test but the config ones trains on the real Fashion-MNIST files.

@@ -1,6 +1,5 @@
 """A tiny published preset, shared by the zoo tests (trained once per session)."""
 
-import os
 import shutil
 
 import pytest

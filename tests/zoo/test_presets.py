@@ -9,7 +9,6 @@ import pytest
 
 from blur_keras import zoo
 from blur_keras.zoo import preset as preset_module
-from blur_keras.zoo.architecture import registry_builder
 from tests.zoo.conftest import TINY
 
 pytestmark = [pytest.mark.tensorflow_only, pytest.mark.real_data]
@@ -37,9 +36,9 @@ def test_published_preset_loads_back_with_the_trained_weights(tiny_zoo, zoo_copy
                                run_model.predict(trained_on, verbose=0), rtol=1e-5, atol=1e-5)
     card = zoo.card(TINY)
     # The architecture is recorded once: the card's builder (the protocol's arguments included).
-    assert card["builder"] == registry_builder(
-        "resnet_dnn_smoothing_18",
-        {"num_classes": 10, "input_shape": (28, 28, 1), "stem": "cifar", "width": 4})
+    assert card["builder"] == {
+        "kind": "registry", "name": "resnet_dnn_smoothing_18",
+        "arguments": {"num_classes": 10, "input_shape": [28, 28, 1], "stem": "cifar", "width": 4}}
     assert "model" not in card and not (zoo_copy / TINY / "config.json").exists()
     assert card["parameters"] == model.count_params()
     assert set(card["evaluation"]["test"]) == {"1"}            # deterministic: N = 1 only
