@@ -7,6 +7,7 @@ from typing import Any, Callable, Iterable
 import keras
 
 from blur_keras.layers import SpatialSmoothing
+from blur_keras.layers.validation import check_choice  # noqa: F401  (the builders take it from here)
 
 SmoothingFactory = Callable[[str], keras.layers.Layer]
 

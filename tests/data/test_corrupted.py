@@ -84,3 +84,9 @@ def test_cifar10_c_missing_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="tfds build cifar10_corrupted/frosted_glass_blur_1"):
         corrupted_source("cifar10", "glass_blur", 1, data_dir=str(tmp_path))
 
+
+
+def test_the_published_sets_hold_the_generators_corruptions_and_severities():
+    from blur_keras.data.corrupted import PUBLISHED_CORRUPTIONS, SEVERITIES
+    assert PUBLISHED_CORRUPTIONS == corruptions.names(extra=True)
+    assert SEVERITIES == corruptions.SEVERITIES
