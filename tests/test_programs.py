@@ -11,6 +11,8 @@ import sys
 
 import pytest
 
+pytestmark = pytest.mark.slow      # every test starts a program in a new process
+
 #: Every command-line program (absl flags, `blur_keras.startup.run_program`).
 PROGRAMS = ("blur_keras.analysis", "blur_keras.corruption_gallery", "blur_keras.demo",
             "blur_keras.evaluate", "blur_keras.retrofit", "blur_keras.robustness",

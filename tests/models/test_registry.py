@@ -45,6 +45,7 @@ def build_for_protocol(name, num_classes, protocol, smoothing=False):
     return models.get(name, **kwargs)
 
 
+@pytest.mark.slow
 @pytest.mark.exhaustive
 @pytest.mark.parametrize("name,num_classes,protocol,expected", REFERENCE_COUNTS)
 def test_parameter_counts_match_reference(name, num_classes, protocol, expected):
@@ -85,6 +86,7 @@ def test_unknown_name_without_close_match():
         models.get("transformer")
 
 
+@pytest.mark.slow
 @pytest.mark.exhaustive
 @pytest.mark.parametrize("name", models.names())
 def test_every_registered_name_builds_and_runs(name):

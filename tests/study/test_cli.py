@@ -10,6 +10,7 @@ from blur_keras.study.plan import study_plan
 from blur_keras.study.status import format_status
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args, message", [
     ([], "expected one command of run, status, report"),
     (["train"], "expected one command of run, status, report"),

@@ -18,6 +18,7 @@ def test_every_package_directory_is_listed_in_pyproject():
     assert found <= listed, f"add {sorted(found - listed)} to pyproject.toml's packages"
 
 
+@pytest.mark.slow
 @pytest.mark.tensorflow_only
 def test_installed_package_finds_the_shipped_zoo_from_another_directory(tmp_path):
     """`pip install .` (not editable): the presets travel as package data."""
