@@ -99,6 +99,7 @@ def test_flipout_samples_vary_around_the_mean_and_switch_off():
     np.testing.assert_allclose(to_numpy(layer(x)), mean, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.slow
 @pytest.mark.real_data
 def test_bnn_trains_on_real_fashion_mnist_subset():
     from blur_keras.data import load
