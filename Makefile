@@ -10,7 +10,7 @@ DEBIAN_DATA_DIR ?= /usr/share/datasets/fashion-mnist
 APT_GET ?= apt-get
 DATA_CHECK := DEBIAN_DATA_DIR='$(DEBIAN_DATA_DIR)' APT_GET='$(APT_GET)' sh scripts/fashion_mnist.sh
 
-.PHONY: demo test test-tf test-jax data test-data benchmarks clean reproduce report
+.PHONY: demo test test-fast test-tf test-jax data test-data benchmarks clean reproduce report
 
 $(STAMP): requirements.txt pyproject.toml setup.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -44,7 +44,13 @@ reproduce: data $(STAMP)
 report: $(STAMP)
 	$(PY) -m study report
 
+# Everything, on TensorFlow then JAX: what CI runs.
 test: test-tf test-jax
+
+# Everything but the tests marked slow (a new Python process, a wheel, the notebooks, multi-worker
+# training, training or publishing presets), on 2 workers: for the edit-test loop.
+test-fast: test-data $(STAMP)
+	TF_CPP_MIN_LOG_LEVEL=2 $(PY) -m pytest -q -rs -p no:cacheprovider -n 2 -m "not slow" tests
 
 # pytest exits 5 when it collects no tests: make counts that as a failure like any non-zero status.
 test-tf: test-data $(STAMP)

@@ -44,6 +44,7 @@ def tiny_mcdo_zoo(tmp_path_factory):
     return zoo_dir
 
 
+@pytest.mark.slow
 @pytest.mark.tensorflow_only
 @pytest.mark.real_data
 def test_demo_reproduces_the_cards_and_writes_its_figures(tiny_mcdo_zoo, tmp_path):
@@ -81,6 +82,7 @@ def test_demo_reproduces_the_cards_and_writes_its_figures(tiny_mcdo_zoo, tmp_pat
     assert (tmp_path / "nll_vs_n_corrupted.png").stat().st_size > 10_000
 
 
+@pytest.mark.slow
 @pytest.mark.tensorflow_only
 @pytest.mark.real_data
 def test_demo_names_a_missing_preset_in_one_line(tiny_mcdo_zoo, tmp_path):
@@ -101,6 +103,7 @@ def test_least_certain_indices_rank_by_predictive_entropy():
         plots.least_certain_indices(probs, 0)
 
 
+@pytest.mark.slow
 @pytest.mark.real_data
 def test_walkthrough_runs_on_real_fashion_mnist(tmp_path):
     result = run_demo("--walkthrough", f"--output_dir={tmp_path}", "--index=1")
@@ -110,6 +113,7 @@ def test_walkthrough_runs_on_real_fashion_mnist(tmp_path):
     assert (tmp_path / "smoothing_steps.png").stat().st_size > 10_000
 
 
+@pytest.mark.slow
 @pytest.mark.real_data
 def test_walkthrough_rejects_bad_index(tmp_path):
     result = run_demo("--walkthrough", f"--output_dir={tmp_path}", "--index=10000")

@@ -11,6 +11,8 @@ import sys
 
 import pytest
 
+pytestmark = pytest.mark.slow      # every test starts a program in a new process
+
 #: Every command-line program: a package's `__main__.py` (absl flags, `blur_keras.startup`).
 PROGRAMS = ("blur_keras.analysis", "blur_keras.corruptions", "blur_keras.demo",
             "blur_keras.evaluation", "blur_keras.publishing", "blur_keras.retrofit",

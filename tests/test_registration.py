@@ -59,6 +59,7 @@ def _examples() -> dict:
     return {keras.saving.get_registered_name(type(obj)): obj for obj in examples}
 
 
+@pytest.mark.slow
 def test_every_registered_object_loads_in_a_new_process_after_only_import_blur_keras(tmp_path):
     registered = _registered_by_the_package()
     examples = _examples()
@@ -93,6 +94,7 @@ for name in order:
     assert loaded == {name: name for name in registered}
 
 
+@pytest.mark.slow
 def test_keras_imported_first_then_blur_keras(tmp_path):
     from blur_keras.layers import MCDropout
     path = tmp_path / "mc.keras"

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 import keras
 
-pytestmark = pytest.mark.tensorflow_only
+# Every test starts a program in a new process.
+pytestmark = [pytest.mark.tensorflow_only, pytest.mark.slow]
 
 
 def run_module(module, *args):

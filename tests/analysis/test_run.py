@@ -99,6 +99,7 @@ def saved_model(tmp_path_factory):
     return path
 
 
+@pytest.mark.slow
 def test_cli_writes_the_figure_and_the_numbers(saved_model, tmp_path):
     result = run_cli(f"--model={saved_model}", "--analysis=landscape", "--grid_size=3",
                      "--subset=32", "--batch_size=16", f"--output_dir={tmp_path}")
@@ -109,6 +110,7 @@ def test_cli_writes_the_figure_and_the_numbers(saved_model, tmp_path):
     assert (tmp_path / "landscape.png").stat().st_size > 1000
 
 
+@pytest.mark.slow
 def test_cli_puts_several_models_side_by_side(saved_model, tmp_path):
     plain = tmp_path / "plain.keras"
     fashion_model(smoothing=False).save(plain)
@@ -125,6 +127,7 @@ def test_cli_puts_several_models_side_by_side(saved_model, tmp_path):
     assert same_name.returncode == 2 and "its own name" in same_name.stderr
 
 
+@pytest.mark.slow
 def test_cli_runs_on_a_shipped_zoo_preset(tmp_path):
     result = run_cli("--preset=resnet_mcdo_smoothing_18.fmnist_w16", "--analysis=fourier",
                      "--layers=stage1_block2_out,stage1_smooth", "--batch_size=8",
@@ -138,6 +141,7 @@ def test_cli_runs_on_a_shipped_zoo_preset(tmp_path):
     assert (tmp_path / "fourier.png").stat().st_size > 1000
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args, message", [
     (["--analysis=landscape", "--preset=some_preset"], "exactly one of --model"),
     (["--analysis=curvature"], "analysis must be one of"),

@@ -8,6 +8,7 @@ import pytest
 from tests.test_case import run_fresh_python
 
 
+@pytest.mark.slow                  # a fresh Python per import path
 @pytest.mark.parametrize("first_import", [
     "from blur_keras.models import registry as models",
     "import blur_keras.models as models",

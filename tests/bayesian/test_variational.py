@@ -99,6 +99,7 @@ def test_flipout_samples_vary_around_the_mean_and_switch_off():
     np.testing.assert_allclose(to_numpy(layer(x)), mean, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.slow
 @pytest.mark.real_data
 def test_bnn_trains_on_real_fashion_mnist_subset():
     from blur_keras.data import load
@@ -143,6 +144,7 @@ def _run(code, **env):
     return result
 
 
+@pytest.mark.slow
 def test_package_works_without_tfp_and_bayesian_parts_raise_one_clear_error():
     code = """
 import sys
@@ -162,6 +164,7 @@ except ImportError as error:
     assert "tensorflow-probability[tf]" in result.stdout
 
 
+@pytest.mark.slow
 def test_non_tensorflow_backend_is_a_clear_error():
     result = _run("from blur_keras.bayesian import DenseFlipout\n"
                   "try:\n    DenseFlipout(3)\nexcept RuntimeError as e:\n    print('ERROR:', e)",
@@ -170,6 +173,7 @@ def test_non_tensorflow_backend_is_a_clear_error():
     assert "needs the TensorFlow backend" in result.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cls", [DenseFlipout, DenseReparameterization])
 def test_switched_off_stays_off_once_saved_and_loaded_in_a_new_process(cls, tmp_path):
     model = keras.Sequential([keras.Input((4,)), cls(3, posterior_scale_init=0.5)])

@@ -17,6 +17,7 @@ def test_gallery_grid_rows_are_the_corruptions_and_columns_the_severities():
     assert grid.shape == (len(rows), len(corruptions.SEVERITIES), 28, 28, 1)
 
 
+@pytest.mark.slow
 @pytest.mark.real_data
 def test_gallery_program(tmp_path):
     out = tmp_path / "gallery.png"

@@ -44,6 +44,7 @@ def test_api_reports_every_ensemble_size():
     assert list(det) == [1]
 
 
+@pytest.mark.slow
 @pytest.mark.real_data
 def test_cli_with_keras_file_writes_table_csv_json_and_plots(tmp_path):
     model_path = tmp_path / "mc.keras"
@@ -61,6 +62,7 @@ def test_cli_with_keras_file_writes_table_csv_json_and_plots(tmp_path):
         assert (out / plot).stat().st_size > 1000
 
 
+@pytest.mark.slow
 @pytest.mark.real_data
 def test_cli_with_registry_name_and_weights(tmp_path):
     model = models.get("resnet_mcdo_smoothing_18", input_shape=(28, 28, 1), num_classes=10)
@@ -73,6 +75,7 @@ def test_cli_with_registry_name_and_weights(tmp_path):
     assert "resnet_mcdo_smoothing_18 on fashion_mnist test (16 examples)" in result.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args,message", [
     (["--model=missing.keras"], "--model: file not found: missing.keras"),
     (["--model=resnet_mcdo_smoothing_18"], "--weights is required"),
@@ -87,6 +90,7 @@ def test_cli_errors_are_clear_and_nonzero(args, message, tmp_path):
     assert message in result.stderr
 
 
+@pytest.mark.slow
 def test_cli_checks_output_dir_and_data_dir_before_evaluating(tmp_path):
     model_path = tmp_path / "mc.keras"
     small_mc_model().save(model_path)
@@ -100,6 +104,7 @@ def test_cli_checks_output_dir_and_data_dir_before_evaluating(tmp_path):
         assert "Model outputs" not in result.stdout     # nothing loaded, nothing evaluated
 
 
+@pytest.mark.slow
 def test_cli_does_not_download_by_default_and_says_how_to_get_the_data(tmp_path):
     model_path = tmp_path / "c10.keras"
     keras.Sequential([keras.Input((32, 32, 3)), keras.layers.GlobalAveragePooling2D(),
@@ -110,6 +115,7 @@ def test_cli_does_not_download_by_default_and_says_how_to_get_the_data(tmp_path)
     assert "tfds (download)" not in result.stderr
 
 
+@pytest.mark.slow
 def test_cli_scores_a_softmax_model_on_its_probabilities(tmp_path):
     model_path = tmp_path / "soft.keras"
     keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(),
@@ -130,6 +136,7 @@ def test_cli_scores_a_softmax_model_on_its_probabilities(tmp_path):
     assert saved["results"]["1"]["nll"] == pytest.approx(metrics.nll(probs, labels), rel=1e-5)
 
 
+@pytest.mark.slow
 @pytest.mark.real_data
 def test_cli_writes_json_that_every_parser_reads(tmp_path):
     model_path = tmp_path / "uniform.keras"          # probabilities 1/10: no confident example
@@ -144,6 +151,7 @@ def test_cli_writes_json_that_every_parser_reads(tmp_path):
     assert saved["results"]["1"]["acc90"] is None and saved["results"]["1"]["freq90"] == 0
 
 
+@pytest.mark.slow
 @pytest.mark.real_data
 def test_cli_evaluates_a_registry_name_with_the_builder_arguments_of_its_weights(tmp_path):
     weights = tmp_path / "w16.weights.h5"
@@ -169,6 +177,7 @@ def test_cli_evaluates_a_registry_name_with_the_builder_arguments_of_its_weights
         assert bad.returncode == 2 and message in bad.stderr, bad.stderr[-2000:]
 
 
+@pytest.mark.slow
 def test_cli_incompatible_weights_and_unknown_dataset(tmp_path):
     weights = tmp_path / "vgg.weights.h5"
     models.get("alexnet_dnn", input_shape=(28, 28, 1), num_classes=10).save_weights(weights)

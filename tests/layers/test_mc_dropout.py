@@ -66,6 +66,7 @@ def test_invalid_seed_raises():
         MCDropout(0.1, seed=1.5)
 
 
+@pytest.mark.slow
 def test_switched_off_stays_off_once_saved_and_loaded_in_a_new_process(tmp_path):
     model = _model()
     set_monte_carlo(model, False)

@@ -36,6 +36,7 @@ def trainable_count(model):
     return sum(int(np.prod(w.shape)) for w in model.trainable_weights)
 
 
+@pytest.mark.slow
 @pytest.mark.exhaustive
 @pytest.mark.parametrize("name,dataset,expected", REFERENCE_COUNTS)
 def test_parameter_counts_match_reference(name, dataset, expected):
@@ -78,6 +79,7 @@ def test_unknown_name_without_close_match():
         models.get("transformer")
 
 
+@pytest.mark.slow
 @pytest.mark.exhaustive
 @pytest.mark.parametrize("name", models.names())
 def test_every_registered_name_builds_and_runs(name):

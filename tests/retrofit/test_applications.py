@@ -76,6 +76,7 @@ def test_identity_configuration_gives_the_original_outputs(name):
     assert len(identity.weights) == len(model.weights)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", NAMES)
 def test_retrofit_places_smoothing_and_mc_dropout_and_survives_a_safe_mode_round_trip(
         name, tmp_path):

@@ -7,7 +7,8 @@ import sys
 import pytest
 import keras
 
-pytestmark = pytest.mark.tensorflow_only
+# Every test starts a program in a new process.
+pytestmark = [pytest.mark.tensorflow_only, pytest.mark.slow]
 
 
 def run_retrofit(*args):

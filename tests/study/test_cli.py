@@ -10,6 +10,7 @@ from study.plan import study_plan
 from study.status import format_status
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args, message", [
     ([], "expected one command of run, status, report"),
     (["train"], "expected one command of run, status, report"),

@@ -40,6 +40,7 @@ def test_a_missing_key_names_the_file_and_the_key(tmp_path):
     assert issubclass(MissingKey, ValueError) and issubclass(MissingKey, KeyError)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("text, message", [
     ('{"result": ', "is not valid JSON: Expecting value"),
     ('{"result": {}}', "has no key 'metrics'"),

@@ -23,6 +23,7 @@ def snapshot(*directories):
     return files
 
 
+@pytest.mark.slow
 @pytest.mark.real_data
 def test_the_study_trains_evaluates_and_never_does_anything_twice(tmp_path, monkeypatch):
     monkeypatch.delenv("BLUR_KERAS_ZOO_DIR", raising=False)

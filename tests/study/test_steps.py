@@ -81,6 +81,7 @@ def test_throughput_is_not_timed_while_other_work_runs_nor_twice(tmp_path):
                                   sample=lambda: 0.0)      # all there: not timed again
 
 
+@pytest.mark.slow
 @pytest.mark.real_data
 def test_throughput_of_each_configuration_is_timed_in_rounds():
     plan = tiny_speed_plan()

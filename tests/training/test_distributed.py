@@ -7,7 +7,8 @@ import pytest
 
 from tests.training.run_helpers import environment, h5_arrays, run_train, train_command
 
-pytestmark = pytest.mark.tensorflow_only
+# Every test trains in new processes.
+pytestmark = [pytest.mark.tensorflow_only, pytest.mark.slow]
 
 
 @pytest.mark.real_data

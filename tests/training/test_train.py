@@ -16,6 +16,7 @@ from tests.training.run_helpers import environment, h5_arrays, run_train, train_
 pytestmark = [pytest.mark.tensorflow_only, pytest.mark.real_data]
 
 
+@pytest.mark.slow
 def test_short_run_lowers_loss_and_writes_every_output(tmp_path):
     result = run_train(tmp_path, "--model=resnet_dnn_smoothing_18", "--epochs=3",
                        "--train_subset=128", '--model_args={"width": 16}')
@@ -74,6 +75,7 @@ def kill_after_backup(model_dir, args, epoch):
     assert not (model_dir / "result.json").exists(), "the run finished before it was killed"
 
 
+@pytest.mark.slow
 def test_killed_and_resumed_run_equals_the_uninterrupted_run(tmp_path):
     # MC dropout, augmentation and a learning-rate milestone: everything a resume could replay.
     args = ["--model=resnet_mcdo_smoothing_18", "--model_args={\"width\": 8}", "--epochs=3",
@@ -111,6 +113,7 @@ def test_killed_and_resumed_run_equals_the_uninterrupted_run(tmp_path):
         np.testing.assert_allclose(a[key], b[key], rtol=1e-6, atol=1e-7, err_msg=key)
 
 
+@pytest.mark.slow
 def test_same_seed_gives_same_weights(tmp_path):
     for run in ("a", "b"):
         result = run_train(tmp_path / run, "--model=resnet_mcdo_18", "--epochs=1", "--seed=7",
@@ -127,6 +130,7 @@ def test_same_seed_gives_same_weights(tmp_path):
         np.testing.assert_allclose(a[key], b[key], rtol=1e-6, atol=1e-7, err_msg=key)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args,message", [
     (["--model=resnet_mcdo_smoothing_19"], "Unknown model name"),
     (["--model=resnet_dnn_18", "--eval_ensemble_sizes=0"], "--eval_ensemble_sizes must be positive"),
@@ -161,6 +165,7 @@ def test_bad_flags_exit_with_a_clear_error(args, message, tmp_path):
     assert not (tmp_path / "run" / "backup").exists()        # refused before any step
 
 
+@pytest.mark.slow
 def test_a_run_refused_for_its_data_writes_nothing(tmp_path):
     run_dir = tmp_path / "run"
     empty = tmp_path / "empty"
@@ -196,6 +201,7 @@ def test_options_are_checked_under_their_own_names_before_derived_ones(tmp_path)
                        train_subset=200).resolved().kl_weight == pytest.approx(1 / 200)
 
 
+@pytest.mark.slow
 def test_unusable_model_dirs_are_refused_before_any_compute(tmp_path):
     a_file = tmp_path / "file"
     a_file.write_text("x")
@@ -219,6 +225,7 @@ def test_unusable_model_dirs_are_refused_before_any_compute(tmp_path):
     assert (stranger / "notes.txt").read_text() == "mine"
 
 
+@pytest.mark.slow
 def test_a_run_directory_belongs_to_one_configuration(tmp_path):
     args = ["--model=resnet_dnn_18", '--model_args={"width": 4}', "--epochs=1",
             "--eval_ensemble_sizes=1"]
@@ -245,6 +252,7 @@ def test_a_run_directory_belongs_to_one_configuration(tmp_path):
     assert report["config"]["model"] == "resnet_dnn_smoothing_18"
 
 
+@pytest.mark.slow
 def test_a_damaged_backup_falls_back_to_an_older_one(tmp_path):
     args = ["--model=resnet_dnn_18", '--model_args={"width": 4}', "--epochs=3",
             "--eval_ensemble_sizes=1", "--train_subset=320"]
@@ -258,6 +266,7 @@ def test_a_damaged_backup_falls_back_to_an_older_one(tmp_path):
     assert json.load(open(tmp_path / "result.json"))["steps"] == 3 * 10
 
 
+@pytest.mark.slow
 def test_no_usable_backup_is_one_clear_line(tmp_path):
     args = ["--model=resnet_dnn_18", '--model_args={"width": 4}', "--epochs=3",
             "--eval_ensemble_sizes=1", "--train_subset=320"]
@@ -271,6 +280,7 @@ def test_no_usable_backup_is_one_clear_line(tmp_path):
     assert "--overwrite" in error_lines[0] and "Traceback" not in resumed.stderr
 
 
+@pytest.mark.slow
 def test_a_diverging_run_stops_at_the_first_non_finite_loss(tmp_path):
     result = run_train(tmp_path, "--model=resnet_dnn_18", '--model_args={"width": 4}',
                        "--epochs=10", "--lr=1e6")

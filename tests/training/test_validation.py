@@ -51,6 +51,7 @@ def test_run_records_without_the_validation_field_are_test_validation_runs(tmp_p
     assert "validation 'test' -> 'holdout'" in differences(recorded, identity(held))
 
 
+@pytest.mark.slow
 @pytest.mark.real_data
 def test_holdout_run_validates_on_the_holdout_and_reads_test_after_training(tmp_path,
                                                                              monkeypatch):

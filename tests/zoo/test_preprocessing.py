@@ -61,6 +61,7 @@ def test_monte_carlo_prediction_counts_the_preprocessing_in_its_deterministic_pr
         rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.slow
 def test_a_loaded_preset_saved_as_keras_loads_in_a_new_process_with_its_preprocessing(tmp_path):
     model = zoo.load(DETERMINISTIC, compile=False)
     path = tmp_path / "preset.keras"

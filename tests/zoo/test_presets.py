@@ -22,6 +22,7 @@ def pixels(count=8):
     return np.random.default_rng(0).integers(0, 256, (count, 28, 28, 1), dtype="uint8")
 
 
+@pytest.mark.slow
 def test_published_preset_loads_back_with_the_trained_weights(tiny_zoo, zoo_copy):
     from blur_keras import data, robustness
     run_model = keras.saving.load_model(tiny_zoo.parent / "run" / "model.keras")
@@ -54,6 +55,7 @@ def test_published_preset_loads_back_with_the_trained_weights(tiny_zoo, zoo_copy
     assert TINY in (zoo_copy / "README.md").read_text()
 
 
+@pytest.mark.slow
 def test_card_readme_says_what_was_evaluated_and_how_this_preset_loads(tiny_zoo, zoo_copy):
     from blur_keras.publishing.card_readme import card_readme
     from blur_keras.zoo.files import shipped_zoo_directory
@@ -74,6 +76,7 @@ def refuse_non_json(constant):
     raise ValueError(f"{constant} is not JSON")
 
 
+@pytest.mark.slow
 def test_card_numbers_are_reproduced_by_loading_the_preset(zoo_copy):
     from blur_keras.publishing.card_evaluation import evaluate_preset
     card = zoo.card(TINY)
@@ -119,6 +122,7 @@ def tamper_missing(directory):
     return "metadata.json"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("tamper", [tamper_flip, tamper_truncate, tamper_swap, tamper_builder,
                                     tamper_missing])
 def test_tampered_preset_is_refused_before_anything_is_built(tamper, zoo_copy, monkeypatch):
@@ -132,6 +136,7 @@ def test_tampered_preset_is_refused_before_anything_is_built(tamper, zoo_copy, m
     assert built == []
 
 
+@pytest.mark.slow
 def test_a_preset_directory_verifies_itself_through_its_card(zoo_copy, tmp_path):
     model = zoo.load(str(zoo_copy / TINY))                       # by directory, outside the index
     assert model.count_params() == zoo.card(TINY)["parameters"]
@@ -169,11 +174,13 @@ def test_save_preset_needs_the_builder_of_the_architecture(tmp_path):
         save_preset(model, str(tmp_path / "dense.preset"), {"name": "dense.preset"})
 
 
+@pytest.mark.slow
 def test_unknown_preset_names_the_close_ones(zoo_copy):
     with pytest.raises(zoo.PresetError, match="closest: resnet_dnn_smoothing_18.tiny"):
         zoo.load("resnet_dnn_smoothing_18.tinyy")
 
 
+@pytest.mark.slow
 def test_overrides_rebuild_from_the_registry_and_must_fit(zoo_copy):
     plain = zoo.load(TINY)
     seeded = zoo.load(TINY, mc_dropout=0.3, mc_dropout_seed=1)
@@ -186,6 +193,7 @@ def test_overrides_rebuild_from_the_registry_and_must_fit(zoo_copy):
         zoo.load(TINY, width=8)
 
 
+@pytest.mark.slow
 def test_remote_weights_are_fetched_once_by_url_and_checked(zoo_copy, tmp_path, monkeypatch):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
     remote = tmp_path / "server" / "weights.h5"
@@ -214,6 +222,7 @@ def run_zoo(*args, **env):
                           text=True, timeout=300, env=environment)
 
 
+@pytest.mark.slow
 def test_cli_list_show_verify_and_errors(zoo_copy):
     env = {"BLUR_KERAS_ZOO_DIR": str(zoo_copy)}
     listed = run_zoo("list", **env)
@@ -245,6 +254,7 @@ def test_cli_list_show_verify_and_errors(zoo_copy):
     assert direct.returncode == 2 and "expected a command in ('publish'" in direct.stderr
 
 
+@pytest.mark.slow
 def test_publish_refuses_unfinished_runs_and_names_of_other_models(tiny_zoo, tmp_path):
     from blur_keras.publishing import publish
     run_dir = tiny_zoo.parent / "run"
@@ -254,6 +264,7 @@ def test_publish_refuses_unfinished_runs_and_names_of_other_models(tiny_zoo, tmp
         publish(str(tmp_path), TINY, str(tmp_path), progress=False)
 
 
+@pytest.mark.slow
 def test_evaluation_programs_take_a_preset_name(zoo_copy):
     from blur_keras.model_source import ModelSource, load_model, resolve_model
     model = load_model(TINY, None, "fashion_mnist")
@@ -265,6 +276,7 @@ def test_evaluation_programs_take_a_preset_name(zoo_copy):
         load_model(TINY, "x.weights.h5", "fashion_mnist")
 
 
+@pytest.mark.slow
 def test_the_zoo_table_is_copied_into_the_readme_beside_the_zoo(zoo_copy):
     from blur_keras.publishing.zoo_table import TABLE_MARKERS, write_zoo_readme
     readme = zoo_copy.parent / "README.md"
@@ -280,6 +292,7 @@ def test_the_zoo_table_is_copied_into_the_readme_beside_the_zoo(zoo_copy):
     assert readme.read_text() == unmarked
 
 
+@pytest.mark.slow
 def test_cli_readmes_rewrites_the_readmes_from_the_cards_and_nothing_else(zoo_copy):
     from blur_keras.integrity import file_record
     from blur_keras.publishing.card_readme import card_readme
@@ -302,6 +315,7 @@ def test_cli_readmes_rewrites_the_readmes_from_the_cards_and_nothing_else(zoo_co
     assert zoo.verify(TINY) == [TINY]
 
 
+@pytest.mark.slow
 def test_reevaluate_rewrites_the_metrics_and_nothing_else(zoo_copy):
     """A card whose numbers no longer match its weights gets them back; weights stay as they are."""
     from blur_keras.integrity import file_record

@@ -13,7 +13,7 @@ import pytest
 
 from blur_keras.data import IDX_DATASETS
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 IDX_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
              "t10k-labels-idx1-ubyte")
 
@@ -65,6 +65,12 @@ def test_allow_missing_data_runs_the_tests_but_not_the_demo(tmp_path):
     (tmp_path / "demo").mkdir()
     result, calls = make(tmp_path / "demo", "demo", BLUR_KERAS_ALLOW_MISSING_DATA="1")
     assert result.returncode != 0 and calls == []
+
+
+def test_test_fast_leaves_out_the_slow_tests_and_runs_on_two_workers(tmp_path):
+    result, calls = make(tmp_path, "test-fast", BLUR_KERAS_ALLOW_MISSING_DATA="1")
+    assert result.returncode == 0, result.stderr
+    assert calls == ["-m pytest -q -rs -p no:cacheprovider -n 2 -m not slow tests"]
 
 
 @pytest.mark.parametrize("subdirectory", ["", "fashion_mnist", "fashion-mnist"])

@@ -13,7 +13,7 @@ import re
 import nbformat
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 COLAB = ROOT / "colab"
 NOTEBOOKS = ("quickstart", "train_on_gpu_or_tpu", "robustness", "why_blurs_work")
 #: The notebooks that read the real Fashion-MNIST files (train_on_gpu_or_tpu uses CIFAR-10).
@@ -153,6 +153,7 @@ def kernel_name(tmp_path, monkeypatch):
     return name
 
 
+@pytest.mark.slow
 @pytest.mark.tensorflow_only
 @pytest.mark.parametrize("name", [pytest.param(name, marks=pytest.mark.real_data)
                                   if name in FASHION_MNIST else name for name in NOTEBOOKS])

@@ -27,6 +27,7 @@ def test_nothing_in_the_library_imports_the_study():
     assert importers == []
 
 
+@pytest.mark.slow
 @pytest.mark.tensorflow_only
 def test_installed_package_finds_the_shipped_zoo_from_another_directory(tmp_path):
     """`pip install .` (not editable): the presets travel as package data."""

@@ -1,4 +1,4 @@
-"""The Python code blocks of a Markdown file, with their docs-test markers (for tests/test_docs.py).
+"""The Python code blocks of a Markdown file, with their docs-test markers (for `test_docs.py`).
 
 A ```python block runs on its own, in a fresh namespace, unless an HTML
 comment on the line right above its fence says otherwise:

@@ -1,6 +1,6 @@
 """The documentation: every Python code block runs (offline, on the CPU), or says why not.
 
-The blocks come from `tests/markdown_code.py`: each runs in a fresh namespace
+The blocks come from `tests/repository/markdown_code.py`: each runs in a fresh namespace
 in a temporary working directory (the files it writes go there), the blocks
 of a `<!-- docs-test: group NAME -->` together, in order; a block marked
 `<!-- docs-test: skip (reason) -->` is reported as skipped with its reason.
@@ -14,9 +14,9 @@ import re
 
 import pytest
 
-from tests.markdown_code import heading_anchors, python_blocks, relative_links, runs
+from tests.repository.markdown_code import heading_anchors, python_blocks, relative_links, runs
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 #: The Markdown files whose Python blocks are run, relative to the repository: the front page
 #: and every page of `docs/`.
 DOCUMENTS = ("README.md", *sorted(str(page.relative_to(ROOT)) for page in (ROOT / "docs").glob("*.md")))
@@ -93,7 +93,7 @@ def test_documented_code_runs(blocks, tmp_path, monkeypatch):
 
 
 def test_markers_group_skip_or_fail_loudly(tmp_path):
-    from tests.markdown_code import MarkerError
+    from tests.repository.markdown_code import MarkerError
     page = tmp_path / "page.md"
     page.write_text("""# Page
 ```python

@@ -8,11 +8,12 @@ import tomllib
 
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from blur_keras import citation
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 #: SHA-256 of https://www.apache.org/licenses/LICENSE-2.0.txt, the text the license requires.
 APACHE_2_SHA256 = "cfc7749b96f63bd31c3c42b5c471bf756814053e847c10f3eb003417bc523d30"
@@ -48,6 +49,24 @@ def test_every_dependency_installs_on_the_lowest_supported_python():
     assert not needs, f"requires-python admits {lowest}, but these need more: {needs}"
     readme = (ROOT / "README.md").read_text()
     assert f"Python >= {lowest.major}.{lowest.minor} " in readme
+
+
+def test_requirements_pin_every_declared_dependency_within_its_bounds():
+    """requirements.txt (what `make` installs) pins each dependency and extra of pyproject.toml,
+    pytest-xdist of the test extra (`make test`'s two workers) among them."""
+    pinned = {}
+    for line in (ROOT / "requirements.txt").read_text().splitlines():
+        requirement = Requirement(line)
+        (pin,) = requirement.specifier
+        pinned[canonicalize_name(requirement.name)] = pin.version
+    declared = [Requirement(text) for text in PROJECT["project"]["dependencies"]]
+    for extra in PROJECT["project"]["optional-dependencies"].values():
+        declared += [Requirement(text) for text in extra]
+    assert "pytest-xdist" in {r.name for r in declared}
+    for requirement in declared:
+        version = pinned.get(canonicalize_name(requirement.name))
+        assert version is not None, f"requirements.txt does not pin {requirement.name}"
+        assert requirement.specifier.contains(version), (str(requirement), version)
 
 
 def test_citation_cff_is_generated_from_the_one_citation_source():

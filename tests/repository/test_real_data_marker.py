@@ -5,7 +5,11 @@ import pathlib
 import subprocess
 import sys
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+import pytest
+
+pytestmark = pytest.mark.slow      # runs pytest in a new process, twice
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 # Runs one real_data test twice, with and without BLUR_KERAS_ALLOW_MISSING_DATA=1, after moving
 # Debian's directory to a path that does not exist; prints the two exit codes last.
 RUN_WITHOUT_DATA = """
