@@ -2,6 +2,8 @@
 predictions; its card's numbers reproduced on the first 1,000 test images), and the bar each
 meets."""
 
+import os
+
 import pytest
 
 from blur_keras import zoo
