@@ -95,29 +95,50 @@ class _RunAfterLoading(importlib.abc.Loader):
 
 
 class _ImportWatcher(importlib.abc.MetaPathFinder):
-    """Finds nothing itself; hands one module's spec over with `_RunAfterLoading`."""
+    """Finds nothing itself; hands one module's spec over with `_RunAfterLoading`.
 
-    def __init__(self, module_name: str, then: Callable[[ModuleType], None]):
+    It stays on `sys.meta_path` until the module is executed: a `find_spec` alone (TensorFlow
+    asks whether Keras is installed before importing it) must not use it up.
+    """
+
+    def __init__(self, module_name: str):
         self.module_name = module_name
-        self.then = then
+        self.callbacks: list[Callable[[ModuleType], None]] = []
 
     def find_spec(self, fullname, path=None, target=None):
         if fullname != self.module_name:
             return None
-        sys.meta_path.remove(self)                   # one use: a module is imported once
-        spec = importlib.util.find_spec(fullname)    # what the other finders find
-        if spec is not None and spec.loader is not None:
-            spec.loader = _RunAfterLoading(spec.loader, self.then)
+        for finder in sys.meta_path:                 # what the other finders find
+            if isinstance(finder, _ImportWatcher) or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(fullname, path, target)
+            if spec is not None:
+                break
+        else:
+            return None
+        if spec.loader is not None:
+            spec.loader = _RunAfterLoading(spec.loader, self._loaded)
         return spec
+
+    def _loaded(self, module: ModuleType) -> None:
+        if self in sys.meta_path:
+            sys.meta_path.remove(self)               # a module is executed once
+        for callback in self.callbacks:
+            callback(module)
 
 
 def _after_import(module_name: str, then: Callable[[ModuleType], None]) -> None:
     """Calls `then(module)` now if `module_name` is imported, else right after its import."""
     if module_name in sys.modules:
         then(sys.modules[module_name])
-    elif not any(isinstance(finder, _ImportWatcher) and finder.module_name == module_name
-                 and finder.then == then for finder in sys.meta_path):
-        sys.meta_path.insert(0, _ImportWatcher(module_name, then))
+        return
+    watcher = next((finder for finder in sys.meta_path if isinstance(finder, _ImportWatcher)
+                    and finder.module_name == module_name), None)
+    if watcher is None:
+        watcher = _ImportWatcher(module_name)
+        sys.meta_path.insert(0, watcher)
+    if then not in watcher.callbacks:
+        watcher.callbacks.append(then)
 
 
 def register_with_keras() -> None:

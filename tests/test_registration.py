@@ -105,3 +105,22 @@ import blur_keras
 print(type(keras.saving.load_model({str(path)!r}).layers[0]).__name__)
 """)
     assert out.split() == ["MCDropout"]
+
+
+@pytest.mark.slow
+def test_tensorflow_imported_after_blur_keras_then_keras(tmp_path):
+    # TensorFlow asks whether Keras is installed (a find_spec) before it imports it, as every
+    # program does through `startup.quiet_tensorflow_start`: that must not use the watch up.
+    from blur_keras.layers import MCDropout
+    path = tmp_path / "mc.keras"
+    keras.Sequential([keras.Input((4,)), MCDropout(0.5), keras.layers.Dense(2)]).save(path)
+    out = run_fresh_python(f"""
+import blur_keras
+import tensorflow as tf
+import keras
+print(type(keras.saving.load_model({str(path)!r}).layers[0]).__name__)
+print(type(tf.keras.models.load_model({str(path)!r}).layers[0]).__name__)
+from blur_keras.models import registry
+print("resnet_bnn_18" in registry.names())
+""")
+    assert out.split() == ["MCDropout", "MCDropout", "True"]
