@@ -54,6 +54,7 @@ def test_fast_path_matches_naive_loop_in_distribution():
     assert np.abs(fast_mean - deterministic).max() > 0.01
 
 
+@pytest.mark.slow                  # ~20 s of CPU: many MC passes
 def test_resnet_fast_path_statistics_match_naive():
     model = models.get("resnet_mcdo_smoothing_18", input_shape=(12, 12, 3), num_classes=3)
     x = random_input((2, 12, 12, 3))
@@ -196,6 +197,7 @@ def test_bad_arguments(kwargs, message):
         predict_proba(dropout_model(), np.zeros((0, 6), "float32"))
 
 
+@pytest.mark.slow                  # ~10 s: saves and reloads an ensemble
 def test_ensemble_is_mean_of_member_probabilities_and_round_trips(tmp_path):
     members = [models.get("resnet_dnn_smoothing_18", input_shape=(12, 12, 3), num_classes=4,
                           name=f"member{i}") for i in range(3)]

@@ -62,6 +62,7 @@ def test_kl_is_added_in_training_scaled_by_kl_weight():
     assert layer.losses == []
 
 
+@pytest.mark.slow                  # ~6 s of sampling
 def test_sampled_kl_for_prior_without_closed_form():
     layer = DenseFlipout(2, prior=LaplacePrior(), posterior_scale_init=0.5)
     layer.build((None, 3))
@@ -88,6 +89,7 @@ def test_gradients_reach_posterior_mean_and_scale(cls, shape):
         assert grad is not None and np.all(np.isfinite(grad)) and np.any(grad.numpy() != 0)
 
 
+@pytest.mark.slow                  # ~13 s: 2,000 samples
 def test_flipout_samples_vary_around_the_mean_and_switch_off():
     layer = DenseFlipout(3, posterior_scale_init=0.2, seed=3)
     x = random_input((1, 8))

@@ -54,8 +54,10 @@ EXPECTED_PARAMETERS = {
     "alexnet_mcdo_smoothing": 153_459,
 }
 #: Variational variants need TensorFlow Probability, hence TensorFlow.
-NAMES = [pytest.param(name, marks=pytest.mark.tensorflow_only) if "_bnn_" in name else name
-         for name in representatives()]
+#: ResNeXt-50 at width 16 takes 13-15 s of CPU per case: the slow tier runs it.
+NAMES = [pytest.param(name, marks=pytest.mark.tensorflow_only) if "_bnn_" in name
+         else pytest.param(name, marks=pytest.mark.slow) if name.startswith("resnext_")
+         else name for name in representatives()]
 
 
 def test_every_family_and_variant_has_a_representative_with_its_expected_parameters():

@@ -20,8 +20,10 @@ def _smoothing(model):
 
 
 @pytest.mark.parametrize("name, width, rate", [
-    ("resnet_dnn_18", 4, 0.3), ("resnet_dnn_50", 4, 0.3), ("resnext_dnn_50", 16, 0.3),
-    ("wideresnet_dnn_50", 4, 0.3), ("vgg_dnn_11", 4, 0.3)])
+    ("resnet_dnn_18", 4, 0.3), ("vgg_dnn_11", 4, 0.3),
+    *(pytest.param(*case, marks=pytest.mark.slow)           # 50 layers deep: 6-7 s each
+      for case in (("resnet_dnn_50", 4, 0.3), ("resnext_dnn_50", 16, 0.3),
+                   ("wideresnet_dnn_50", 4, 0.3)))])
 def test_retrofit_rebuilds_the_builders_mcdo_smoothing_variant_exactly(name, width, rate):
     """Reference padding and the protocol's rate: the builder's own smoothing + MC dropout model.
 

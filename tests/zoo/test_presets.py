@@ -152,6 +152,7 @@ def rewrite_card(directory, change):
     path.write_text(json.dumps(card))
 
 
+@pytest.mark.slow                  # ~20 s: the zoo_copy fixture publishes a preset
 def test_a_card_builds_registry_models_only_and_the_weights_must_fit_whole(zoo_copy):
     config = keras.saving.serialize_keras_object(zoo.load(TINY, include_preprocessing=False))
     directory = zoo_copy / TINY          # by its path: checked against its own card only
