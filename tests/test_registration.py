@@ -94,11 +94,17 @@ for name in order:
     assert loaded == {name: name for name in registered}
 
 
-@pytest.mark.slow
-def test_keras_imported_first_then_blur_keras(tmp_path):
+def saved_mc_dropout_model(tmp_path):
+    """A `.keras` file holding an `MCDropout` layer, for loading in a fresh process."""
     from blur_keras.layers import MCDropout
     path = tmp_path / "mc.keras"
     keras.Sequential([keras.Input((4,)), MCDropout(0.5), keras.layers.Dense(2)]).save(path)
+    return path
+
+
+@pytest.mark.slow
+def test_keras_imported_first_then_blur_keras(tmp_path):
+    path = saved_mc_dropout_model(tmp_path)
     out = run_fresh_python(f"""
 import keras
 import blur_keras
@@ -111,9 +117,7 @@ print(type(keras.saving.load_model({str(path)!r}).layers[0]).__name__)
 def test_tensorflow_imported_after_blur_keras_then_keras(tmp_path):
     # TensorFlow asks whether Keras is installed (a find_spec) before it imports it, as every
     # program does through `startup.quiet_tensorflow_start`: that must not use the watch up.
-    from blur_keras.layers import MCDropout
-    path = tmp_path / "mc.keras"
-    keras.Sequential([keras.Input((4,)), MCDropout(0.5), keras.layers.Dense(2)]).save(path)
+    path = saved_mc_dropout_model(tmp_path)
     out = run_fresh_python(f"""
 import blur_keras
 import tensorflow as tf
