@@ -2,42 +2,64 @@
 
 Usage (from the repository root; resumable: a finished run is skipped, a killed one resumes
 from its last backup):
-    python scripts/recipe_search.py run --lane=0 --lanes=2 [--runs_dir=~/runs/search]
+    python scripts/recipe_search.py run --lane=0 [--runs_dir=~/runs/search]   # and --lane=1
     python scripts/recipe_search.py collect      # finished runs -> docs/recipe_search/runs/*.json
     python scripts/recipe_search_report.py       # -> docs/recipe_search.md and its plot
 
 Every run trains on the first 50,000 training images and validates on the last 10,000; the test
-split is read only by each run's final evaluation and is not used by any choice. Lane k of n takes
-the runs k, k+n, ... of `RUNS` in order.
+split is read only by each run's final evaluation and is not used by any choice. The search is
+sized for one 2-core machine for about two and a half hours: two lanes, one thread each
+(`LANES`). A run is named `<dnn|mcdo<rate>>_<schedule>_e<scheduled epochs>`. The last run of lane
+1 is MC dropout at the chosen rate and schedule: the lane waits until those choices are made.
+
+The rules (fixed before any result; `decisions`), all on validation NLL:
+- schedule: the deterministic network after 15 epochs, cosine vs multistep;
+- MC dropout rate: the lowest NLL at N = 10 of the four short (5-epoch, cosine) runs;
+- epochs: 15 is kept when it beats the shorter run of the same network (deterministic: 10,
+  MC dropout at the chosen rate: 5); whether it converged is reported from the size of that gain.
 """
 
 from __future__ import annotations
 
 import argparse
+import glob
 import json
 import os
+import re
 import subprocess
 import sys
+import time
 
 WIDTH = 16
-#: name -> (model, schedule, scheduled epochs, MC dropout rate or None)
-RUNS = {
-    "dnn_cosine_e15": ("resnet_dnn_18", "cosine", 15, None),
-    "mcdo0.3_cosine_e15": ("resnet_mcdo_18", "cosine", 15, 0.3),
-    "dnn_multistep_e15": ("resnet_dnn_18", "multistep", 15, None),
-    "mcdo0.1_cosine_e15": ("resnet_mcdo_18", "cosine", 15, 0.1),
-    "mcdo0.05_cosine_e15": ("resnet_mcdo_18", "cosine", 15, 0.05),
-    "mcdo0.2_cosine_e15": ("resnet_mcdo_18", "cosine", 15, 0.2),
-    "dnn_cosine_e30": ("resnet_dnn_18", "cosine", 30, None),
-    "mcdo0.3_multistep_e15": ("resnet_mcdo_18", "multistep", 15, 0.3),
-}
+RATES = (0.05, 0.1, 0.2, 0.3)
+RATE_RUNS = tuple(f"mcdo{rate}_cosine_e5" for rate in RATES)
+#: Stands for `mcdo<chosen rate>_<chosen schedule>_e15` until both choices are made.
+CHOSEN_MCDO = "mcdo_chosen_e15"
+LANES = (
+    ("dnn_cosine_e15", "mcdo0.05_cosine_e5", "mcdo0.2_cosine_e5", "dnn_cosine_e10"),
+    ("mcdo0.3_cosine_e5", "mcdo0.1_cosine_e5", "dnn_multistep_e15", CHOSEN_MCDO),
+)
 #: Finished runs' records, committed (outside zoo/, whose JSON files ship in the wheel).
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "docs", "recipe_search",
                        "runs")
+THREAD_VARIABLES = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS")
+_NAME = re.compile(r"^(dnn|mcdo(?P<rate>0\.\d+))_(?P<schedule>cosine|multistep)_e(?P<epochs>\d+)$")
+
+
+def parse(name: str) -> tuple[str, str, int, float | None]:
+    """`(model, schedule, scheduled epochs, MC dropout rate or None)` of a run name."""
+    match = _NAME.match(name)
+    if match is None:
+        raise ValueError(f"not a run name of the search: {name!r} (expected e.g. "
+                         "'dnn_cosine_e15' or 'mcdo0.1_multistep_e15').")
+    rate = match["rate"]
+    return ("resnet_dnn_18" if rate is None else "resnet_mcdo_18", match["schedule"],
+            int(match["epochs"]), None if rate is None else float(rate))
 
 
 def command(name: str, runs_dir: str) -> list[str]:
-    model, schedule, epochs, rate = RUNS[name]
+    """The training command of a run."""
+    model, schedule, epochs, rate = parse(name)
     model_args = {"width": WIDTH} if rate is None else {"width": WIDTH, "mc_dropout": rate}
     return [sys.executable, "-m", "blur_keras.training", f"--model={model}",
             "--dataset=fashion_mnist", "--validation=holdout", f"--schedule={schedule}",
@@ -46,20 +68,84 @@ def command(name: str, runs_dir: str) -> list[str]:
             f"--model_dir={os.path.join(runs_dir, name)}"]
 
 
-def run(lane: int, lanes: int, runs_dir: str) -> None:
-    for name in list(RUNS)[lane::lanes]:
+def load_runs(directory: str = RESULTS) -> dict[str, dict]:
+    """The finished runs' records (`collect`), by run name."""
+    records = {}
+    for path in sorted(glob.glob(os.path.join(directory, "*.json"))):
+        with open(path) as f:
+            record = json.load(f)
+        records[record["name"]] = record
+    return records
+
+
+def validation_nll(record: dict, n: int) -> float:
+    """A run's validation NLL at N samples (the final evaluation; N = 1 for a deterministic run)."""
+    results = record["result"]["validation"]
+    return results[str(n)]["nll"] if str(n) in results else results["1"]["nll"]
+
+
+def pick(records: dict[str, dict], candidates: dict[str, str], n: int) -> dict:
+    """The candidate with the lowest validation NLL at N, or an open choice naming what is missing.
+
+    Args:
+        records: finished runs by name.
+        candidates: run name -> the option it stands for.
+        n: the number of MC samples compared (1 for deterministic runs).
+
+    Returns:
+        `{"choice": option or None, "values": {option: NLL}, "missing": [run names]}`.
+    """
+    missing = [name for name in candidates if name not in records]
+    values = {option: validation_nll(records[name], n) for name, option in candidates.items()
+              if name in records}
+    choice = None if missing else min(values, key=values.get)
+    return {"choice": choice, "values": values, "missing": missing}
+
+
+def chosen_mcdo_run(chosen: dict[str, dict]) -> str | None:
+    """The name `CHOSEN_MCDO` stands for, or None while the rate or the schedule is open."""
+    rate, schedule = chosen["rate"]["choice"], chosen["schedule"]["choice"]
+    return None if rate is None or schedule is None else f"mcdo{rate}_{schedule}_e15"
+
+
+def decisions(records: dict[str, dict]) -> dict[str, dict]:
+    """The search's choices by their rules (see the module docstring)."""
+    chosen = {
+        "schedule": pick(records, {"dnn_cosine_e15": "cosine", "dnn_multistep_e15": "multistep"}, 1),
+        "rate": pick(records, {name: str(parse(name)[3]) for name in RATE_RUNS}, 10),
+        "epochs (deterministic)": pick(records, {"dnn_cosine_e10": "10", "dnn_cosine_e15": "15"}, 1),
+    }
+    rate = chosen["rate"]["choice"]
+    short = f"mcdo{rate}_cosine_e5" if rate else "the chosen rate's 5-epoch run"
+    mcdo = chosen_mcdo_run(chosen) or CHOSEN_MCDO
+    chosen["epochs (MC dropout)"] = pick(records, {short: "5", mcdo: "15"}, 10)
+    return chosen
+
+
+def run(lane: int, runs_dir: str, threads: int, poll_seconds: float = 60.0) -> None:
+    """Trains the lane's runs in order, each with `threads` TensorFlow threads, collecting each
+    finished one."""
+    environment = dict(os.environ, **{variable: str(threads) for variable in THREAD_VARIABLES})
+    for name in LANES[lane]:
+        while name == CHOSEN_MCDO:
+            collect(runs_dir)
+            name = chosen_mcdo_run(decisions(load_runs())) or CHOSEN_MCDO
+            if name == CHOSEN_MCDO:
+                print("waiting for the rate and schedule choices", flush=True)
+                time.sleep(poll_seconds)
         if os.path.exists(os.path.join(runs_dir, name, "result.json")):
             continue
         print("running", name, " ".join(command(name, runs_dir)), flush=True)
-        subprocess.run(command(name, runs_dir), check=True)
+        subprocess.run(command(name, runs_dir), check=True, env=environment)
         collect(runs_dir)
 
 
 def collect(runs_dir: str) -> None:
+    """Copies every finished run's run.json, curves.json and result.json into `RESULTS`."""
     os.makedirs(RESULTS, exist_ok=True)
-    for name in RUNS:
-        directory = os.path.join(runs_dir, name)
-        if not os.path.exists(os.path.join(directory, "result.json")):
+    for directory in sorted(glob.glob(os.path.join(runs_dir, "*"))):
+        name = os.path.basename(directory)
+        if not _NAME.match(name) or not os.path.exists(os.path.join(directory, "result.json")):
             continue
         record = {"name": name, "command": " ".join(command(name, "RUNS_DIR")[1:])}
         for part in ("run", "curves", "result"):
@@ -73,13 +159,13 @@ def collect(runs_dir: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("step", choices=("run", "collect"))
-    parser.add_argument("--lane", type=int, default=0)
-    parser.add_argument("--lanes", type=int, default=1)
+    parser.add_argument("--lane", type=int, default=0, choices=range(len(LANES)))
     parser.add_argument("--runs_dir", default=os.path.expanduser("~/runs/search"))
+    parser.add_argument("--threads", type=int, default=1, help="TensorFlow threads per run.")
     args = parser.parse_args()
     runs_dir = os.path.expanduser(args.runs_dir)
     if args.step == "run":
-        run(args.lane, args.lanes, runs_dir)
+        run(args.lane, runs_dir, args.threads)
     else:
         collect(runs_dir)
 

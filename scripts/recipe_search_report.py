@@ -3,12 +3,9 @@
 Usage (from the repository root, after `python scripts/recipe_search.py collect`):
     python scripts/recipe_search_report.py
 
-Every choice is made by a rule fixed before the results, on the validation split (the last
-10,000 training images); the test split's numbers are listed apart and decide nothing:
-- schedule: the deterministic network's validation NLL after 15 epochs, cosine vs multistep;
-- epochs: the deterministic network's validation NLL, cosine, 15 vs 30 epochs;
-- MC dropout rate: the lowest validation NLL at N = 10 among the cosine 15-epoch runs.
-A choice whose runs are not all finished is reported as open, never guessed.
+Every choice is made by a rule fixed before the results (`recipe_search.decisions`), on the
+validation split (the last 10,000 training images); the test split's numbers are listed apart and
+decide nothing. A choice whose runs are not all finished is reported as open, never guessed.
 """
 
 from __future__ import annotations
@@ -19,59 +16,22 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from recipe_search import RESULTS, RUNS  # noqa: E402  (the search's own definitions)
+from recipe_search import (CHOSEN_MCDO, LANES, RESULTS, chosen_mcdo_run, decisions,  # noqa: E402
+                           load_runs, parse, validation_nll)
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 PAGE = os.path.join(ROOT, "docs", "recipe_search.md")
 PLOT = os.path.join(ROOT, "docs", "recipe_search", "validation_nll.png")
-RATE_RUNS = ("mcdo0.05_cosine_e15", "mcdo0.1_cosine_e15", "mcdo0.2_cosine_e15", "mcdo0.3_cosine_e15")
 
 
-def load_runs(directory: str = RESULTS) -> dict[str, dict]:
-    """The finished runs' records (`recipe_search.collect`), by run name."""
-    records = {}
-    for path in sorted(glob.glob(os.path.join(directory, "*.json"))):
-        with open(path) as f:
-            record = json.load(f)
-        records[record["name"]] = record
-    return records
-
-
-def validation_nll(record: dict, n: int) -> float:
-    """A run's validation NLL at N samples (the final evaluation; N = 1 for a deterministic run)."""
-    results = record["result"]["validation"]
-    return results[str(n)]["nll"] if str(n) in results else results["1"]["nll"]
-
-
-def pick(records: dict[str, dict], candidates: dict[str, str], n: int) -> dict:
-    """The candidate with the lowest validation NLL at N, or an open choice naming what is missing.
-
-    Args:
-        records: finished runs by name.
-        candidates: run name -> the option it stands for.
-        n: the number of MC samples compared (1 for deterministic runs).
-
-    Returns:
-        `{"choice": option or None, "values": {option: NLL}, "missing": [run names]}`.
-    """
-    missing = [name for name in candidates if name not in records]
-    values = {option: validation_nll(records[name], n) for name, option in candidates.items()
-              if name in records}
-    choice = None if missing else min(values, key=values.get)
-    return {"choice": choice, "values": values, "missing": missing}
-
-
-def decisions(records: dict[str, dict]) -> dict[str, dict]:
-    """The three choices of the search by their rules (see the module docstring)."""
-    return {
-        "schedule": pick(records, {"dnn_cosine_e15": "cosine", "dnn_multistep_e15": "multistep"}, 1),
-        "epochs": pick(records, {"dnn_cosine_e15": "15", "dnn_cosine_e30": "30"}, 1),
-        "rate": pick(records, {name: str(RUNS[name][3]) for name in RATE_RUNS}, 10),
-    }
+def planned_runs(records: dict[str, dict]) -> list[str]:
+    """The search's runs in lane order, `CHOSEN_MCDO` resolved once its choices are made."""
+    chosen = chosen_mcdo_run(decisions(records)) or CHOSEN_MCDO
+    return [chosen if name == CHOSEN_MCDO else name for lane in LANES for name in lane]
 
 
 def _row(name: str, record: dict) -> str:
-    model, schedule, epochs, rate = RUNS[name]
+    model, schedule, epochs, rate = parse(name)
     curves, validation = record["curves"], record["result"]["validation"]
     cells = [name, schedule, str(epochs), "-" if rate is None else str(rate),
              f"{curves['best_val_nll_epoch']} / {len(curves['epoch'])}"]
@@ -100,16 +60,17 @@ def _choice_line(label: str, decision: dict) -> str:
     return f"- **{label}**: {decision['choice']} ({values})."
 
 
-def comparison_line(records: dict[str, dict], rate: dict) -> str:
-    """Whether the chosen MC dropout network beats its deterministic twin on validation."""
-    if rate["choice"] is None or "dnn_cosine_e15" not in records:
+def comparison_line(records: dict[str, dict], chosen: dict[str, dict]) -> str:
+    """Whether MC dropout at the chosen rate and schedule (15 epochs, N = 10) beats the
+    deterministic network of the same schedule (N = 1) on validation."""
+    mcdo = chosen_mcdo_run(chosen)
+    dnn = f"dnn_{chosen['schedule']['choice']}_e15"
+    if mcdo is None or mcdo not in records or dnn not in records:
         return "- **MC dropout vs deterministic** (validation NLL, N = 10 vs N = 1): open."
-    mcdo = rate["values"][rate["choice"]]
-    dnn = validation_nll(records["dnn_cosine_e15"], 1)
-    verdict = "beats" if mcdo < dnn else "does not beat"
-    return (f"- **MC dropout vs deterministic**: MC dropout (rate {rate['choice']}) at N = 10 "
-            f"{verdict} the deterministic network on validation: NLL {mcdo:.4f} vs {dnn:.4f} "
-            f"(cosine, 15 epochs; one seed each, no interval).")
+    mcdo_nll, dnn_nll = validation_nll(records[mcdo], 10), validation_nll(records[dnn], 1)
+    verdict = "beats" if mcdo_nll < dnn_nll else "does not beat"
+    return (f"- **MC dropout vs deterministic**: {mcdo} at N = 10 {verdict} {dnn} on validation: "
+            f"NLL {mcdo_nll:.4f} vs {dnn_nll:.4f} (one seed each, no interval).")
 
 
 def plot(records: dict[str, dict], path: str) -> None:
@@ -122,7 +83,7 @@ def plot(records: dict[str, dict], path: str) -> None:
     for name, record in records.items():
         curves = record["curves"]
         axis.plot(curves["epoch"], curves["val_nll"], label=name,
-                  linestyle="-" if RUNS[name][3] is None else "--")
+                  linestyle="-" if parse(name)[3] is None else "--")
     axis.set_xlabel("epoch (after the warm-up epoch)")
     axis.set_ylabel("validation NLL (one pass)")
     axis.set_ylim(top=min(0.6, axis.get_ylim()[1]))
@@ -136,7 +97,8 @@ def plot(records: dict[str, dict], path: str) -> None:
 def page(records: dict[str, dict]) -> str:
     """The page's Markdown."""
     chosen = decisions(records)
-    finished = [name for name in RUNS if name in records]
+    planned = planned_runs(records)
+    finished = [name for name in planned if name in records]
     lines = [
         "# The zoo's recipe search",
         "",
@@ -146,13 +108,14 @@ def page(records: dict[str, dict]) -> str:
         "Regenerate with `python scripts/recipe_search.py run ...` (see its docstring), then",
         "`python scripts/recipe_search.py collect && python scripts/recipe_search_report.py`.",
         "",
-        f"Finished: {len(finished)} of {len(RUNS)} runs.",
+        f"Finished: {len(finished)} of {len(planned)} runs.",
         "",
         "## Choices (validation split)",
         _choice_line("Schedule", chosen["schedule"]),
-        _choice_line("Epochs", chosen["epochs"]),
-        _choice_line("MC dropout rate (NLL at N = 10)", chosen["rate"]),
-        comparison_line(records, chosen["rate"]),
+        _choice_line("MC dropout rate (NLL at N = 10, 5-epoch runs)", chosen["rate"]),
+        _choice_line("Epochs, deterministic (cosine)", chosen["epochs (deterministic)"]),
+        _choice_line("Epochs, MC dropout (NLL at N = 10)", chosen["epochs (MC dropout)"]),
+        comparison_line(records, chosen),
         "",
         "## Runs (validation split)",
         "Best epoch: the epoch of the lowest one-pass validation NLL / epochs trained (after the",
@@ -169,7 +132,8 @@ def page(records: dict[str, dict]) -> str:
         "|---|---|---|---|---|",
         *[_test_row(name, records[name]) for name in finished],
         "",
-        "Not run yet: " + (", ".join(name for name in RUNS if name not in records) or "none") + ".",
+        "Not run yet: " + (", ".join(name for name in planned if name not in records) or "none")
+        + ".",
         "",
     ]
     return "\n".join(lines)

@@ -34,31 +34,48 @@ def record(name, val_nll, test_nll=9.0, ns=("1",)):
 def test_choices_are_the_lowest_validation_nll_and_ignore_the_test_split(report):
     runs = {"dnn_cosine_e15": record("dnn_cosine_e15", 0.20, test_nll=0.5),
             "dnn_multistep_e15": record("dnn_multistep_e15", 0.21, test_nll=0.1),
-            "dnn_cosine_e30": record("dnn_cosine_e30", 0.19)}
+            "dnn_cosine_e10": record("dnn_cosine_e10", 0.19)}
     for rate, nll in (("0.05", 0.22), ("0.1", 0.18), ("0.2", 0.19), ("0.3", 0.25)):
-        name = f"mcdo{rate}_cosine_e15"
+        name = f"mcdo{rate}_cosine_e5"
         runs[name] = record(name, nll, ns=("1", "10"))
     chosen = report.decisions(runs)
     assert chosen["schedule"]["choice"] == "cosine"
-    assert chosen["epochs"]["choice"] == "30"
+    assert chosen["epochs (deterministic)"]["choice"] == "10"
     assert chosen["rate"]["choice"] == "0.1"
-    line = report.comparison_line(runs, chosen["rate"])
-    assert "MC dropout (rate 0.1) at N = 10 beats" in line and "0.1800 vs 0.2000" in line
-    runs["dnn_cosine_e15"] = record("dnn_cosine_e15", 0.17)
-    assert "does not beat" in report.comparison_line(runs, chosen["rate"])
+    assert report.chosen_mcdo_run(chosen) == "mcdo0.1_cosine_e15"
+    assert chosen["epochs (MC dropout)"]["missing"] == ["mcdo0.1_cosine_e15"]
+    assert "MC dropout vs deterministic** (validation NLL, N = 10 vs N = 1): open." in \
+        report.comparison_line(runs, chosen)
+    runs["mcdo0.1_cosine_e15"] = record("mcdo0.1_cosine_e15", 0.17, test_nll=0.9, ns=("1", "10"))
+    chosen = report.decisions(runs)
+    assert chosen["epochs (MC dropout)"]["choice"] == "15"
+    line = report.comparison_line(runs, chosen)
+    assert "mcdo0.1_cosine_e15 at N = 10 beats dnn_cosine_e15" in line and "0.1700 vs 0.2000" in line
+    runs["dnn_cosine_e15"] = record("dnn_cosine_e15", 0.16)
+    assert "does not beat" in report.comparison_line(runs, report.decisions(runs))
+
+
+def test_the_chosen_run_follows_the_schedule_choice(report):
+    runs = {"dnn_cosine_e15": record("dnn_cosine_e15", 0.22),
+            "dnn_multistep_e15": record("dnn_multistep_e15", 0.21)}
+    for rate, nll in (("0.05", 0.22), ("0.1", 0.23), ("0.2", 0.19), ("0.3", 0.25)):
+        runs[f"mcdo{rate}_cosine_e5"] = record(f"mcdo{rate}_cosine_e5", nll, ns=("1", "10"))
+    assert report.chosen_mcdo_run(report.decisions(runs)) == "mcdo0.2_multistep_e15"
+    assert report.planned_runs(runs)[-1] == "mcdo0.2_multistep_e15"
 
 
 def test_a_choice_with_a_missing_run_is_open_and_the_page_says_so(report, tmp_path):
     runs = {"dnn_cosine_e15": record("dnn_cosine_e15", 0.20),
-            "mcdo0.3_cosine_e15": record("mcdo0.3_cosine_e15", 0.18, ns=("1", "10"))}
+            "mcdo0.3_cosine_e5": record("mcdo0.3_cosine_e5", 0.18, ns=("1", "10"))}
     chosen = report.decisions(runs)
     assert chosen["schedule"] == {"choice": None, "values": {"cosine": 0.20},
                                   "missing": ["dnn_multistep_e15"]}
     assert chosen["rate"]["choice"] is None
+    assert report.chosen_mcdo_run(chosen) is None
     text = report.page(runs)
     assert "**Schedule**: open, waiting for dnn_multistep_e15" in text
     assert "**MC dropout vs deterministic** (validation NLL, N = 10 vs N = 1): open." in text
-    assert "Finished: 2 of 8 runs." in text
+    assert "Finished: 2 of 8 runs." in text and "mcdo_chosen_e15" in text
     report.plot(runs, str(tmp_path / "plot.png"))
     assert (tmp_path / "plot.png").stat().st_size > 1000
 
@@ -67,3 +84,10 @@ def test_the_page_before_any_run_finishes_has_every_choice_open_and_no_plot(repo
     text = report.page({})
     assert "Finished: 0 of 8 runs." in text and "open, waiting for dnn_cosine_e15" in text
     assert "validation_nll.png" not in text
+
+
+def test_run_names_parse_and_bad_names_are_refused(report):
+    assert report.parse("mcdo0.05_multistep_e15") == ("resnet_mcdo_18", "multistep", 15, 0.05)
+    assert report.parse("dnn_cosine_e10") == ("resnet_dnn_18", "cosine", 10, None)
+    with pytest.raises(ValueError, match="not a run name of the search: 'dnn_adam_e10'"):
+        report.parse("dnn_adam_e10")
