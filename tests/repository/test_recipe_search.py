@@ -46,6 +46,7 @@ def test_choices_are_the_lowest_validation_nll_and_ignore_the_test_split(report)
     assert chosen["epochs (MC dropout)"]["missing"] == ["mcdo0.1_cosine_e15"]
     assert "MC dropout vs deterministic** (validation NLL, N = 10 vs N = 1): open." in \
         report.comparison_line(runs, chosen)
+    assert report.planned_runs(runs)[6] == "mcdo0.1_cosine_e15"
     runs["mcdo0.1_cosine_e15"] = record("mcdo0.1_cosine_e15", 0.17, test_nll=0.9, ns=("1", "10"))
     chosen = report.decisions(runs)
     assert chosen["epochs (MC dropout)"]["choice"] == "15"
@@ -55,13 +56,28 @@ def test_choices_are_the_lowest_validation_nll_and_ignore_the_test_split(report)
     assert "does not beat" in report.comparison_line(runs, report.decisions(runs))
 
 
-def test_the_chosen_run_follows_the_schedule_choice(report):
+def test_the_mc_dropout_run_is_cosine_and_a_multistep_win_adds_its_twin(report):
     runs = {"dnn_cosine_e15": record("dnn_cosine_e15", 0.22),
             "dnn_multistep_e15": record("dnn_multistep_e15", 0.21)}
     for rate, nll in (("0.05", 0.22), ("0.1", 0.23), ("0.2", 0.19), ("0.3", 0.25)):
         runs[f"mcdo{rate}_cosine_e5"] = record(f"mcdo{rate}_cosine_e5", nll, ns=("1", "10"))
-    assert report.chosen_mcdo_run(report.decisions(runs)) == "mcdo0.2_multistep_e15"
-    assert report.planned_runs(runs)[-1] == "mcdo0.2_multistep_e15"
+    chosen = report.decisions(runs)
+    assert chosen["schedule"]["choice"] == "multistep"
+    assert report.chosen_mcdo_run(chosen) == "mcdo0.2_cosine_e15"
+    assert report.planned_runs(runs)[-2:] == ["dnn_cosine_e10", "mcdo0.2_multistep_e15"]
+    runs["mcdo0.2_multistep_e15"] = record("mcdo0.2_multistep_e15", 0.2, ns=("1", "10"))
+    assert "mcdo0.2_multistep_e15 at N = 10 beats dnn_multistep_e15" in \
+        report.comparison_line(runs, report.decisions(runs))
+
+
+def test_while_the_schedule_is_open_the_comparison_is_cosine_and_says_so(report):
+    runs = {"dnn_cosine_e15": record("dnn_cosine_e15", 0.22),
+            "mcdo0.1_cosine_e15": record("mcdo0.1_cosine_e15", 0.30, ns=("1", "10"))}
+    for rate, nll in (("0.05", 0.22), ("0.1", 0.18), ("0.2", 0.19), ("0.3", 0.25)):
+        runs[f"mcdo{rate}_cosine_e5"] = record(f"mcdo{rate}_cosine_e5", nll, ns=("1", "10"))
+    line = report.comparison_line(runs, report.decisions(runs))
+    assert "mcdo0.1_cosine_e15 at N = 10 does not beat dnn_cosine_e15" in line
+    assert "the schedule choice is still open" in line
 
 
 def test_a_choice_with_a_missing_run_is_open_and_the_page_says_so(report, tmp_path):
