@@ -170,7 +170,8 @@ def source_facts(preset: str) -> dict:
 
 
 def corruption_summary(path: str) -> dict:
-    """Means over corruptions and severities (error, NLL, ECE) and the table, from corruptions.json."""
+    """Means over corruptions and severities (error, NLL, ECE), and the table of
+    `corruptions.json`."""
     with open(path) as f:
         content = json.load(f)
     table = {corruption: {severity: {key: row[key] for key in ("accuracy", "nll", "ece")}

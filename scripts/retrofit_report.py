@@ -66,7 +66,8 @@ def metrics_table(records: dict[str, dict], split: str) -> list[str]:
 
 def corruption_table(records: dict[str, dict]) -> list[str]:
     """The corruption summary of every cell: means over 15 corruptions x 5 severities."""
-    lines = ["| network | cell | N | mean error | mean NLL | mean ECE |", "|---|---|---|---|---|---|"]
+    lines = ["| network | cell | N | mean error | mean NLL | mean ECE |",
+             "|---|---|---|---|---|---|"]
     for family in FAMILIES:
         for cell, label in cell_names().items():
             record = records.get(f"{family}_{cell}")
@@ -126,9 +127,9 @@ def section(records: dict[str, dict]) -> str:
         f"Fashion-MNIST, width-16 ResNet-18 presets (`{SOURCES['dnn']}`, `{SOURCES['mcdo']}`), "
         f"one seed. For each: (a) the preset as it is; (b) the preset fine-tuned "
         f"{fine['epochs']} epochs without smoothing (so that (c) is not just more training); "
-        f"(c) the preset retrofitted with smoothing (`{json.dumps(RETROFIT)}`: the builders' placement and "
-        f"reference padding, the architecture of (d)) and fine-tuned the same way; (d) its twin "
-        f"trained with smoothing from scratch (`{TWINS['dnn']}`, `{TWINS['mcdo']}`). "
+        f"(c) the preset retrofitted with smoothing (`{json.dumps(RETROFIT)}`: the builders' "
+        f"placement and reference padding, the architecture of (d)) and fine-tuned the same "
+        f"way; (d) its twin trained with smoothing from scratch (`{TWINS['dnn']}`, `{TWINS['mcdo']}`). "
         f"Fine-tuning: {fine['epochs']} epochs, {fine['schedule']}, lr {fine['lr']} (per 128 "
         f"images), no warm-up, seed {fine['seed']}, the recipe's batch, momentum and weight "
         f"decay, on `train[:50000]`. Every cell is one `python -m blur_keras.training` run with "

@@ -144,7 +144,8 @@ def test_numbers_and_comparisons_come_from_the_hold_out(scripts):
     assert "Finished: 4 of 8 runs." in text
     assert "- **Deterministic, (c) vs (b)** (hold-out NLL, N = 1): 0.1800 vs 0.2000, lower by " \
            "+0.0200 (one seed each, no interval)." in text
-    assert "- **MC dropout, (c) vs (d)** (hold-out NLL, N = 10): 0.2500 vs 0.2200, not lower" in text
+    assert "- **MC dropout, (c) vs (d)** (hold-out NLL, N = 10): 0.2500 vs 0.2200, " \
+           "not lower" in text
     assert "- **MC dropout, (c) vs (b)** (hold-out NLL, N = 10): open." in text
     assert "| Deterministic | (c) retrofitted with smoothing, fine-tuned 3 epochs | 0.1800 | " \
            "90.00% | 0.0100 | - | - | - |" in text
