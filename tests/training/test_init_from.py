@@ -137,6 +137,10 @@ def test_zero_epochs_evaluate_the_source_as_it_is(tmp_path):
         for key, value in expected[1].items():   # NaN where a metric is undefined, in both
             np.testing.assert_allclose(result[split]["1"][key], value, rtol=1e-6, atol=1e-7,
                                        err_msg=key)
+    # The run directory is a source in its turn: its run.json gives the architecture.
+    again = TrainConfig("resnet_dnn_18", "fashion_mnist", str(tmp_path / "next"),
+                        init_from=str(tmp_path / "run")).resolved()
+    assert again.model_args == {"width": 4} and again.init_from == str(tmp_path / "run")
 
 
 @pytest.mark.slow
@@ -168,5 +172,8 @@ def test_a_retrofitted_run_saves_in_safe_mode_and_resumes_exactly(tmp_path):
     assert a.keys() == b.keys()
     for key in a:
         np.testing.assert_allclose(a[key], b[key], rtol=1e-6, atol=1e-7, err_msg=key)
+    with pytest.raises(ValueError, match="was retrofitted .* start from the model it was "):
+        TrainConfig("resnet_mcdo_18", "fashion_mnist", str(tmp_path / "next"),
+                    init_from=str(tmp_path / "whole")).resolved()
     with pytest.raises(PresetError, match="was fine-tuned from .* and retrofitted"):
         publish(str(tmp_path / "whole"), "resnet_mcdo_18.tiny", str(tmp_path / "zoo"))
