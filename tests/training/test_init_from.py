@@ -100,6 +100,7 @@ def test_an_unknown_init_from_is_one_error_line_and_writes_nothing(tmp_path):
     assert not (tmp_path / "run").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.real_data
 def test_a_source_that_is_not_the_run_network_is_refused_before_anything_is_written(tmp_path):
     source = str(tmp_path / "source.keras")
