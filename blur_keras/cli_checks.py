@@ -57,7 +57,8 @@ def existing_dir(flag: str, path: str | None) -> str | None:
 
 
 def json_object(flag: str, text: str | None) -> dict | None:
-    """A JSON-object flag, e.g. `--model_args='{"width": 16}'`, as a dict (None passes)."""
+    """A JSON-object flag, e.g. `--model_args='{"width": 16}'` or `--retrofit='{}'`, as a dict
+    (None passes)."""
     if text is None:
         return None
     try:
@@ -66,7 +67,7 @@ def json_object(flag: str, text: str | None) -> dict | None:
         raise ValueError(f"--{flag} is not valid JSON ({error.msg} at character "
                          f"{error.pos}): {text!r}.") from None
     if not isinstance(value, dict):
-        raise ValueError(f"--{flag} must be a JSON object of builder arguments; got {text!r}.")
+        raise ValueError(f"--{flag} must be a JSON object ({{...}}); got {text!r}.")
     return value
 
 

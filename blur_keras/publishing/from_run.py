@@ -91,7 +91,8 @@ def publish(run_dir: str, name: str, zoo_dir: str | None = None, *, notes=(),
         The card.
 
     Raises:
-        PresetError: the run is not finished, or the name does not fit it.
+        PresetError: the run is not finished, was fine-tuned (`init_from`), or the
+            name does not fit it.
     """
     zoo_dir = zoo_dir or zoo_directory()
     result_path = os.path.join(run_dir, "result.json")
@@ -103,6 +104,11 @@ def publish(run_dir: str, name: str, zoo_dir: str | None = None, *, notes=(),
         raise PresetError(f"The run in {run_dir} is not finished (status "
                           f"{result.get('status')!r}); only finished runs are published.")
     config = result["config"]
+    if config.get("init_from") is not None or config.get("retrofit") is not None:
+        raise PresetError(f"The run in {run_dir} was fine-tuned from {config.get('init_from')}"
+                          f"{' and retrofitted' if config.get('retrofit') is not None else ''}: "
+                          f"a preset's card names a registry builder and one training command, "
+                          f"which cannot say how it was made; such runs are not published.")
     model_name, _, tag = name.partition(".")
     if model_name != config["model"] or not _TAG.match(tag):
         raise PresetError(f"Preset names are '{config['model']}.<tag>' for this run, the tag in "

@@ -6,6 +6,10 @@ Examples:
     python -m blur_keras.training --model=resnet_mcdo_smoothing_18 --dataset=fashion_mnist \
         --model_args='{"width": 16}' --epochs=8 --mixed_precision=mixed_bfloat16 \
         --model_dir=runs/fmnist_w16
+    python -m blur_keras.training --model=resnet_dnn_18 --dataset=fashion_mnist \
+        --init_from=resnet_dnn_18.fmnist_w16 --retrofit='{"padding": "reference"}' \
+        --epochs=3 --schedule=cosine --lr=0.01 --warmup_epochs=0 \
+        --model_dir=runs/fmnist_retrofit                      # fine-tune a preset, smoothed
 
 Exit codes: 0 finished (or already finished in --model_dir), 1 the loss became
 NaN/infinite (result.json says where), 2 a bad flag, data or --model_dir

@@ -11,7 +11,9 @@ from typing import Any
 from blur_keras.data import describe_split, get_spec
 from blur_keras.models import ModelSpec, parse
 from blur_keras.protocol import check_model_args
+from blur_keras.training.initialization import InitSource, check_architecture, resolve_init
 from blur_keras.training.recipes import RECIPES, Recipe
+from blur_keras.training.retrofit_options import retrofit_arguments
 from blur_keras.training.strategy import STRATEGIES
 
 SCHEDULES = ("multistep", "cosine")
@@ -81,6 +83,20 @@ class TrainConfig:
         verbose: Keras progress output (1 = progress bar, 2 = one line per epoch).
         overwrite: delete a previous run's outputs in `model_dir` and start
             over (otherwise a directory of another configuration is refused).
+        init_from: fine-tune: start from this trained model, weights kept, instead
+            of a freshly initialised one: a zoo preset name (e.g.
+            `resnet_dnn_18.fmnist_w16`), a preset directory, a `.keras` file or
+            a finished training run's directory. `model` and `model_args` name
+            its registry architecture: checked against the source's card or
+            `run.json`, `model_args` taken from it when left out (see
+            `blur_keras.training.initialization`). `epochs` may then be 0
+            (with no warm-up: the source evaluated as it is, through the same
+            code as every run).
+        retrofit: with `init_from`, retrofit the source before training
+            (`blur_keras.retrofit`): a JSON object of `SpatialSmoothing`
+            arguments and `stages`, `mc_dropout`, `mc_dropout_seed`,
+            `"smoothing": false` (see `blur_keras.training.retrofit_options`);
+            `{}` is the retrofit's default smoothing; None retrofits nothing.
     """
 
     # The help (and choices) of each field's --flag of `python -m blur_keras.training`.
@@ -138,6 +154,16 @@ class TrainConfig:
     overwrite: bool = _option("Delete a previous run's outputs in --model_dir and start over "
                               "(otherwise a directory of another configuration is refused).",
                               default=False)
+    init_from: str | None = _option(
+        "Fine-tune from this trained model (weights kept): a zoo preset name, a preset "
+        "directory, a .keras file or a training run directory. --model (and --model_args, "
+        "taken from the source when left out) name its architecture; --epochs=0 with "
+        "--warmup_epochs=0 evaluates it as it is.", default=None)
+    retrofit: dict[str, Any] | None = _option(
+        "With --init_from: retrofit it before training (blur_keras.retrofit), a JSON object of "
+        "SpatialSmoothing arguments (prob, temperature, kernel, padding, pad_mode) and stages, "
+        "mc_dropout, mc_dropout_seed, smoothing (false: MC dropout only); '{}' is the default "
+        "smoothing. Left out: no retrofit.", default=None)
 
     def resolved(self) -> "TrainConfig":
         """A copy with recipe defaults filled in, validated (clear `ValueError`s).
@@ -151,6 +177,7 @@ class TrainConfig:
         check_model_args(model_spec, self.model_args or {})
         _check_fields(self)
         self._check_holdout(spec)
+        init = self._check_init()
         recipe = RECIPES[self.dataset]
         values: dict[str, Any] = dataclasses.asdict(self)
         for field in ("epochs", "batch_size", "lr", "warmup_epochs", "gamma",
@@ -160,6 +187,10 @@ class TrainConfig:
         if values["milestones"] is None:
             values["milestones"] = scaled_milestones(recipe, values["epochs"])
         values["model_args"] = dict(self.model_args or {})
+        if init is not None:
+            values["init_from"] = init.location
+            values["model_args"] = check_architecture(init, self.model, self.model_args,
+                                                      self.dataset)
         values["model_dir"] = os.path.expanduser(self.model_dir)
         if self.data_dir is not None:
             values["data_dir"] = os.path.expanduser(self.data_dir)
@@ -206,6 +237,22 @@ class TrainConfig:
                 "validation": describe_split(self.dataset, self.validation_split,
                                              self.eval_subset),
                 "test": describe_split(self.dataset, "test", self.eval_subset)}
+
+    def _check_init(self) -> InitSource | None:
+        """`init_from` resolved (None without it), `retrofit` checked; each a one-line error."""
+        if self.retrofit is not None:
+            if self.init_from is None:
+                raise ValueError("retrofit needs init_from: it changes a trained model; a model "
+                                 "trained from scratch takes its smoothing from --model (e.g. "
+                                 "resnet_dnn_smoothing_18) and --model_args.")
+            retrofit_arguments(self.retrofit)
+        if self.init_from is None:
+            return None
+        if self.mixed_precision != "none":
+            raise ValueError(f"mixed_precision {self.mixed_precision!r} is not supported with "
+                             f"init_from (a loaded model keeps the dtype policy it was saved "
+                             f"with); use 'none'.")
+        return resolve_init(self.init_from)
 
     def _check_holdout(self, spec) -> None:
         """`validation="holdout"` against the dataset and `train_subset` (each checked alone)."""
@@ -254,7 +301,7 @@ def _is_number(value) -> bool:
 
 #: `field: (test of its value, what it must be)`, checked on every field that is not None.
 FIELD_CHECKS = {
-    "epochs": (lambda v: _is_int(v) and v >= 1, ">= 1 (an integer)"),
+    "epochs": (lambda v: _is_int(v) and v >= 0, ">= 0 (an integer)"),
     "batch_size": (lambda v: _is_int(v) and v >= 1, ">= 1 (an integer)"),
     "lr": (lambda v: _is_number(v) and v > 0, "> 0"),
     "warmup_epochs": (lambda v: _is_int(v) and v >= 0, ">= 0 (an integer)"),
@@ -283,6 +330,9 @@ def _check_fields(config: TrainConfig) -> None:
         if value is not None and not ok(value):
             shown = list(value) if isinstance(value, tuple) else value
             raise ValueError(f"{field} must be {expected}; got {shown!r}")
+    if config.epochs == 0 and config.init_from is None:
+        raise ValueError("epochs must be >= 1 without init_from (epochs 0 with init_from "
+                         "evaluates that model as it is); got 0")
 
 
 def scaled_milestones(recipe: Recipe, epochs: int) -> tuple[int, ...]:

@@ -15,7 +15,9 @@ NOT_IDENTITY = ("model_dir", "overwrite", "verbose", "download", "data_dir", "st
                 "cpu_devices", "deterministic", "eval_subset", "eval_ensemble_sizes")
 #: Identity fields added after runs were first recorded, with the value every run
 #: recorded before had: a `run.json` without one of them holds that value.
-ADDED_FIELDS = {"validation": "test"}
+ADDED_FIELDS = {"validation": "test", "init_from": None, "retrofit": None}
+#: The identity key of the SHA-256 of `init_from`'s weights (another file there is another init).
+INIT_DIGEST = "init_sha256"
 RUN_FILE = "run.json"
 RESULT_FILE = "result.json"
 CURVES_FILE = "curves.json"
@@ -25,10 +27,18 @@ RUN_OUTPUTS = (RUN_FILE, RESULT_FILE, CURVES_FILE, "backup", "logs", "workers", 
 
 
 def identity(config) -> dict:
-    """The fields of a resolved `TrainConfig` that define what the run trains, JSON-ready."""
+    """The fields of a resolved `TrainConfig` that define what the run trains, JSON-ready.
+
+    With `init_from`, also `init_sha256`: the SHA-256 of the file holding its
+    weights, so that a resumed run refuses a source that changed under the same name.
+    """
     values = dataclasses.asdict(config)
-    return {key: (list(value) if isinstance(value, tuple) else value)
-            for key, value in values.items() if key not in NOT_IDENTITY}
+    record = {key: (list(value) if isinstance(value, tuple) else value)
+              for key, value in values.items() if key not in NOT_IDENTITY}
+    if config.init_from is not None:
+        from blur_keras.training.initialization import resolve_init, source_digest
+        record[INIT_DIGEST] = source_digest(resolve_init(config.init_from))
+    return record
 
 
 def differences(recorded: dict, current: dict) -> list[str]:

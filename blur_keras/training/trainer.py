@@ -21,6 +21,7 @@ from blur_keras.training.callbacks import (
     AtomicBackupAndRestore, LearningRateLogger, StopOnNonFiniteLoss, log_reliability_diagram)
 from blur_keras.training.config import TrainConfig
 from blur_keras.training.curves import CurvesWriter, best_val_nll
+from blur_keras.training.initial_model import initial_model
 from blur_keras.training.losses import SparseCrossentropy
 from blur_keras.training.optimizers import TorchSGD
 from blur_keras.training.recipes import scaled_learning_rate
@@ -48,6 +49,9 @@ class TrainingDiverged(RuntimeError):
 
 
 def _build(config: TrainConfig) -> keras.Model:
+    """The run's network: the registry model, or `init_from` loaded (and retrofitted)."""
+    if config.init_from is not None:
+        return initial_model(config)
     return protocol.build_model(config.model_spec, config.dataset, kl_weight=config.kl_weight)
 
 
@@ -162,6 +166,13 @@ def train(config: TrainConfig, report=None) -> dict:
     and resumed run ends where the uninterrupted one does. Training stops at
     the first non-finite loss (`TrainingDiverged`).
 
+    With `config.init_from` the run fine-tunes: its model is that trained
+    model, weights kept, retrofitted with `config.retrofit` when set
+    (`blur_keras.training.initial_model`); the source is loaded and checked
+    before anything is written, and `run.json` records it with the SHA-256 of
+    its weights, so a resumed run refuses another source. With 0 epochs (and
+    no warm-up) nothing is trained: the source is saved and evaluated as it is.
+
     The per-epoch validation (`val_*` in the history) reads the split
     `config.validation` names: the test split (`"test"`), or the hold-out at
     the end of the train split (`"holdout"`), in which case training reads
@@ -212,6 +223,8 @@ def train(config: TrainConfig, report=None) -> dict:
     # the test split is only found here, and read after training when validation is the hold-out.
     for split in ("train", "test"):
         data.source_dataset(config.dataset, split, config.data_dir, config.download)
+    if config.init_from is not None:   # a source that is not the run's network, or that
+        initial_model(config)          # cannot be retrofitted: refused before anything is written
     if chief:
         run_directory.claim(config)
     keras.utils.set_random_seed(config.seed)
@@ -232,17 +245,22 @@ def describe(config: TrainConfig, replicas: int, strategy_name: str) -> str:
                 if config.schedule == "multistep" else "cosine to 0")
     args = f" {json.dumps(config.model_args)}" if config.model_args else ""
     splits = config.splits()
+    init = [] if config.init_from is None else [
+        f"init       from {config.init_from}, weights kept"
+        + ("" if config.retrofit is None else f"; retrofitted {json.dumps(config.retrofit)}")]
     return "\n".join([
         f"model      {config.model}{args} on {config.dataset} "
         f"(seed {config.seed}, {config.mixed_precision if config.mixed_precision != 'none' else 'float32'})",
         f"data       training {splits['train']}, validation {splits['validation']}, "
         f"test {splits['test']}" + (" (after training)" if config.validation == "holdout" else ""),
         f"epochs     {config.warmup_epochs} warm-up + {config.epochs} scheduled, "
-        f"batch {config.batch_size} over {replicas} replica(s) ({strategy_name})",
+        f"batch {config.batch_size} over {replicas} replica(s) ({strategy_name})"
+        + ("; nothing trained: init_from evaluated as it is" if not config.total_epochs else ""),
         f"optimizer  SGD lr {lr:g} (= {config.lr:g} x {config.batch_size}/128), momentum "
         f"{config.momentum:g}{' nesterov' if config.nesterov else ''}, "
         f"{'decoupled' if config.decoupled_weight_decay else 'coupled'} weight decay "
         f"{config.weight_decay:g}; {schedule}",
+        *init,
         f"directory  {config.model_dir}",
     ])
 
@@ -253,7 +271,7 @@ def _train(config: TrainConfig, strategy, chief: bool, report) -> dict:
                                      report=report)
     resume = backups.resume_point()
     initial_epoch = resume.epoch if resume else 0
-    train_ds = training_dataset(config, initial_epoch)
+    train_ds = training_dataset(config, initial_epoch) if config.total_epochs else None
     validation_ds = evaluation_dataset(config, config.validation_split)
     steps = steps_per_epoch(config)
     report(describe(config, strategy.num_replicas_in_sync, type(strategy).__name__))
@@ -268,13 +286,16 @@ def _train(config: TrainConfig, strategy, chief: bool, report) -> dict:
     if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
         _adapt_to_multi_worker(model)
     start = time.perf_counter()
-    with strategy.scope():
-        history = model.fit(train_ds, epochs=config.total_epochs, initial_epoch=initial_epoch,
-                            steps_per_epoch=steps, validation_data=validation_ds,
-                            callbacks=callbacks, verbose=config.verbose,
-                            shuffle=False)   # the pipeline orders each epoch itself
+    epochs_run = 0
+    if config.total_epochs:         # 0 epochs (init_from only): the source evaluated as it is
+        with strategy.scope():
+            history = model.fit(train_ds, epochs=config.total_epochs,
+                                initial_epoch=initial_epoch, steps_per_epoch=steps,
+                                validation_data=validation_ds, callbacks=callbacks,
+                                verbose=config.verbose,
+                                shuffle=False)   # the pipeline orders each epoch itself
+        epochs_run = len(history.epoch)
     seconds = time.perf_counter() - start
-    epochs_run = len(history.epoch)
     examples = epochs_run * steps * config.batch_size
     result = {
         "status": "finished",
@@ -288,7 +309,7 @@ def _train(config: TrainConfig, strategy, chief: bool, report) -> dict:
         "epochs_run_this_session": epochs_run,
         "training_seconds_this_session": seconds,
         "training_seconds": sum(backups.epoch_seconds),
-        "images_per_second": examples / seconds if seconds > 0 else math.nan,
+        "images_per_second": examples / seconds if examples and seconds > 0 else math.nan,
         "history": backups.history,
         **best_val_nll(backups.history.get("val_nll", [])),
     }
