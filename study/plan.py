@@ -233,11 +233,6 @@ class Plan:
                         if run.model == pair_or_model and run.group == "main"})
         return tuple(seeds)
 
-    @property
-    def seeds(self) -> tuple[int, ...]:
-        """Every seed of any pair, sorted."""
-        return tuple(sorted({seed for seeds in self.pair_seeds.values() for seed in seeds}))
-
     def has_evaluation(self, name: str) -> bool:
         """Whether some run of the plan computes evaluation `name`."""
         return any(name in run.evaluations for run in self.runs)
