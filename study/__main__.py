@@ -37,8 +37,9 @@ flags.DEFINE_string("shard", None, "run: i/k: every k-th run from the i-th (1-ba
                     "the runs over k processes.")
 flags.DEFINE_list("steps", None, "run: some of train, evaluate, ensembles, baseline, speed, or "
                   "evaluation names (clean, corruptions, consistency, variance, fourier, "
-                  "predictive, hessian, landscape, bn_adaptation); default all. With --only or --shard the study-level steps "
-                  "(ensembles, baseline, speed) run only when named here.")
+                  "predictive, hessian, landscape, bn_adaptation); default all. With --only or "
+                  "--shard the study-level steps (ensembles, baseline, speed) run only when "
+                  "named here.")
 flags.DEFINE_integer("threads", None, "run: TensorFlow intra- and inter-op threads (default: "
                      "TensorFlow's, all cores); 1 for one process per core with --shard.")
 flags.DEFINE_string("data_dir", None, "Directory of the dataset (see blur_keras.data.load).")

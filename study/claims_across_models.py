@@ -14,7 +14,7 @@ import numpy as np
 from study.intervals import interval_verdict, seed_interval
 from study.plan import run_name
 from study.results import Results, Row, Section, label, table
-from study.verdicts import Paired, compared, mean_interval, not_run, paired_verdict
+from study.verdicts import compared, mean_interval, not_run, paired_verdict
 
 #: The high-frequency band of the Fourier claims, in units of pi.
 HIGH_BAND = 0.5

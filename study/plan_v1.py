@@ -23,7 +23,8 @@ def _against_full(text: str, paper: str, better: str | None = "lower") -> tuple:
 
 
 V1_ABLATIONS: tuple[Ablation, ...] = (
-    Ablation("blur_only", "Blur alone (no Prob)", {"smoothing": {"prob": None, "temperature": None}},
+    Ablation("blur_only", "Blur alone (no Prob)",
+             {"smoothing": {"prob": None, "temperature": None}},
              _against_full("Prob + Blur beats Blur alone", "blur_only")),
     Ablation("t1", "tanh temperature 1", {"smoothing": {"temperature": 1.0}},
              _against_full("tanh t = 10 beats t = 1", "t1")),
