@@ -6,11 +6,13 @@ Commands:
                 [--shard=1/2] [--steps=train,evaluate,ensembles,baseline,speed] [--threads=1]
     status  what is done and missing, with the estimated cost and the training commands:
             python -m study status --runs_dir=runs/study
-    report  rebuilds docs/REPRODUCTION.md and docs/reproduction/*.png from study/results:
+    report  rebuilds docs/REPRODUCTION.md and docs/reproduction/*.png from the results:
             python -m study report
 
-Run it from the repository root (the results folder is study/results/). Exit codes: 0 done,
-2 a bad flag, run directory or results folder (one `error:` line).
+Run it from the repository root. `run` and `status` work on version 2 of the study
+(study/results/v2/); `report` uses version 2 once it is complete and version 1
+(study/results/) until then (`study.versions`). Exit codes: 0 done, 2 a bad flag, run
+directory or results folder (one `error:` line).
 """
 
 from __future__ import annotations
@@ -28,14 +30,16 @@ COMMANDS = ("run", "status", "report")
 THREAD_VARIABLES = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS")
 flags.DEFINE_string("runs_dir", None, "run, status: where the training runs are (one directory "
                     "per run name; e.g. runs/study, ignored by git).")
-flags.DEFINE_string("results_dir", RESULTS_DIR, "The results folder (committed).")
+flags.DEFINE_string("results_dir", None, "The results folder (committed). Default: run, status: "
+                    f"{RESULTS_DIR}; report: the reported version's (study.versions).")
 flags.DEFINE_list("only", None, "run: these run names only (see `status`).")
 flags.DEFINE_string("shard", None, "run: i/k: every k-th run from the i-th (1-based), to split "
                     "the runs over k processes.")
 flags.DEFINE_list("steps", None, "run: some of train, evaluate, ensembles, baseline, speed, or "
                   "evaluation names (clean, corruptions, consistency, variance, fourier, "
-                  "hessian); default all. With --only or --shard the study-level steps "
-                  "(ensembles, baseline, speed) run only when named here.")
+                  "predictive, hessian, landscape, bn_adaptation); default all. With --only or "
+                  "--shard the study-level steps (ensembles, baseline, speed) run only when "
+                  "named here.")
 flags.DEFINE_integer("threads", None, "run: TensorFlow intra- and inter-op threads (default: "
                      "TensorFlow's, all cores); 1 for one process per core with --shard.")
 flags.DEFINE_string("data_dir", None, "Directory of the dataset (see blur_keras.data.load).")
@@ -81,18 +85,19 @@ def _run(command: str, args: dict) -> None:
         written = build_report(results_dir=FLAGS.results_dir, output=FLAGS.output)
         print(f"Wrote {written['report']} and {len(written['figures'])} figure(s).")
         return
+    results_dir = FLAGS.results_dir or RESULTS_DIR
     if command == "status":
         from study.status import format_status
-        print(format_status(args["plan"], FLAGS.runs_dir, FLAGS.results_dir))
+        print(format_status(args["plan"], FLAGS.runs_dir, results_dir))
         return
     from study.runner import run_study
-    summary = run_study(args["plan"], FLAGS.runs_dir, FLAGS.results_dir, only=FLAGS.only,
+    summary = run_study(args["plan"], FLAGS.runs_dir, results_dir, only=FLAGS.only,
                         shard=args["shard"], steps=FLAGS.steps, data_dir=FLAGS.data_dir)
     written = sum(len(names) for names in summary["evaluated"].values())
     print(f"Done: {len(summary['trained'])} run(s) trained, {written} evaluation(s) written"
           + (f", {', '.join(summary['study'])}" if summary["study"] else "")
           + f". `python -m study status --runs_dir={FLAGS.runs_dir}` shows what is "
-            f"left; commit {FLAGS.results_dir}.")
+            f"left; commit {results_dir}.")
 
 
 def check(argv: list[str]) -> tuple[str, dict]:

@@ -62,7 +62,7 @@ def within_seed(results: Results, pair: str) -> dict[int, dict[str, Interval]]:
     """`{seed: {"nll"|"accuracy": paired bootstrap interval over the test images}}` at N = 1."""
     plain, smooth = results.plan.pairs[pair]
     intervals = {}
-    for seed in results.plan.seeds:
+    for seed in results.plan.seeds_of(pair):
         scores = [image_scores(results, run_name(model, seed)) for model in (plain, smooth)]
         if None not in scores:
             intervals[seed] = {metric: bootstrap_interval(scores[0][metric], scores[1][metric])
@@ -83,16 +83,17 @@ def detection(results: Results) -> str:
             interval = paired.interval()
             found.append(f"{claim} {(interval.high - interval.low) / 2:.4f} (sd "
                          f"{np.std(paired.deltas, ddof=1):.4f}, observed mean "
-                         f"{signed(interval.mean)})")
-    count = len(plan.seeds)
-    width = (f"at n = {count} that is {stats.t.ppf(0.975, count - 1):.2f} × sd / √{count} ≈ "
-             f"{stats.t.ppf(0.975, count - 1) / np.sqrt(count):.1f} sd" if count > 1
-             else "one seed has none")
+                         f"{signed(interval.mean)}, {len(paired.keys)} seeds)")
+    counts = sorted({len(plan.seeds_of(pair)) for pair in plan.pairs}) or [0]
+    widths = [f"at n = {count} that is {stats.t.ppf(0.975, count - 1):.2f} × sd / √{count} ≈ "
+              f"{stats.t.ppf(0.975, count - 1) / np.sqrt(count):.1f} sd" if count > 1
+              else "one seed has none" for count in counts]
+    chance = " and ".join(f"{count} seeds do so one time in {2 ** count}" for count in counts)
     return (f"**What the rule can detect.** With n seeds the interval's half-width is "
-            f"t(0.975, n − 1) × sd / √n of the per-seed differences; {width}, so a claim "
-            f"holds only when its mean difference is larger than that. All seeds going the "
-            f"paper's way is not enough (with no effect at all, {count} seeds do so one time in "
-            f"{2 ** count}). With the spread observed here, the smallest mean NLL "
+            f"t(0.975, n − 1) × sd / √n of the per-seed differences; {'; '.join(widths)}, so a "
+            f"claim holds only when its mean difference is larger than that. All seeds going "
+            f"the paper's way is not enough (with no effect at all, {chance}). With the "
+            f"spread observed here, the smallest mean NLL "
             f"difference that could hold in the clean comparisons is "
             + ("; ".join(found) if found else "not known yet (fewer than 2 seeds)")
             + ". Smaller effects, and effects as large as their seed-to-seed spread, come out "
@@ -272,7 +273,7 @@ def claim2(results: Results) -> Section:
               f"| seed | NLL to reach | plain MC dropout needs N | + smoothing needs N | saving | "
               f"smoothing at N = {literal} minus the NLL to reach |", "|---|---|---|---|---|---|"]
     logs, factors, literal_pair, missing = [], [], Paired(), []
-    for seed in plan.seeds:
+    for seed in plan.seeds_of("mcdo"):
         runs = (run_name(plain, seed), run_name(smooth, seed))
         curves = [nll_by_samples(results, run) for run in runs]
         if None in curves:
@@ -353,10 +354,11 @@ def _ensembles(results: Results, section: Section) -> None:
     if "dnn" not in plan.pairs:
         return
     plain, smooth = plan.pairs["dnn"]
+    members = len(plan.seeds_of("dnn"))
     if content is None:
         lines.append("Ours: not run yet (missing: ensembles.json).")
         section.rows.append(Row("2c", "Smoothing lowers the NLL of deep ensembles (M = 2 to "
-                                      f"{len(plan.seeds)})", _paper_ensembles(len(plan.seeds)),
+                                      f"{members})", _paper_ensembles(members),
                                 "missing: ensembles.json", "not run yet (missing: "
                                                            "ensembles.json)"))
         return
@@ -387,7 +389,7 @@ def _ensembles(results: Results, section: Section) -> None:
                     curve[1].append(float(np.mean(values)))
                     curve[2].append(float(np.std(values, ddof=1)) if len(values) > 1 else 0.0)
         lines.append(f"| {size} | " + " | ".join(cells) + f" | {counts[0]} / {counts[1]} |")
-    seeds = [seed for seed in plan.seeds if all(
+    seeds = [seed for seed in plan.seeds_of("dnn") if all(
         results.probabilities(run_name(model, seed)) is not None for model in (plain, smooth))]
     if len(seeds) < 2:
         ours, outcome = "-", "not run yet (missing: paired ensembles of 2 or more seeds)"
@@ -398,7 +400,7 @@ def _ensembles(results: Results, section: Section) -> None:
                 f"{interval.text()} (bootstrap over test images)")
         outcome = interval_verdict(interval, "lower")
     section.rows.append(Row("2c", f"Smoothing lowers the NLL of deep ensembles (M = 2 to "
-                                  f"{len(plan.seeds)})", _paper_ensembles(len(plan.seeds)), ours,
+                                  f"{members})", _paper_ensembles(members), ours,
                             outcome))
     if curves:
         name = "claim2_ensembles.png"

@@ -14,34 +14,48 @@ SPEED_KEYS = {"train": ("train_images_per_second", "train_rounds"),
               "inference": ("inference_images_per_second", "inference_rounds")}
 
 
-def _ablation(suffix: str) -> str:
-    return f"{ABLATED_MODEL}.{suffix}"
+def _quote(key: str) -> str:
+    """The paper's number for a comparison (`Comparison.paper`)."""
+    blur, temperature = paper.BLUR_ALONE, paper.TEMPERATURE["nll"]
+    none_given = "- (no number in docs/paper.md)"
+    return {
+        "blur_only": f"Blur alone {blur['blur_only']:.3f} vs Prob + Blur {blur['prob_blur']:.3f} "
+                     f"(none {blur['plain']:.3f}; pre-act VGG-16)",
+        "blur_vs_none": f"none {blur['plain']:.3f} vs Blur alone {blur['blur_only']:.3f} "
+                        f"(pre-act VGG-16, deterministic)",
+        "prob_only": "- (an ablation row of the paper; no number in docs/paper.md)",
+        "relu6": "- (ReLU6 read as a special case of Prob; no number in docs/paper.md)",
+        "t1": f"t = 1 {temperature[1]:.3f} vs t = 10 {temperature[10]:.3f}",
+        "t100": f"t = 100 not measured; t = 20 {temperature[20]:.3f} vs t = 10 "
+                f"{temperature[10]:.3f}",
+        "kernel": "ResNet-18 best with the box (no number in docs/paper.md)",
+        "pad_same": "- (the reference's quirk; not compared)",
+    }.get(key, none_given)
 
 
-def _comparisons(references: tuple[str, str]):
-    """(id, claim, run without, run with, the paper's better direction of with - without, paper)."""
+def _comparisons(plan, references: tuple[str, str]):
+    """(id, claim, run without, run with, the paper's direction of with - without, paper,
+    the reference run the ablation is compared with) of every ablation comparison."""
     none, full = references
-    quoted_t = paper.TEMPERATURE["nll"]
-    blur = paper.BLUR_ALONE
-    rows = [
-        ("5a", "Prob + Blur beats Blur alone", _ablation("blur_only"), full, "lower",
-         f"Blur alone {blur['blur_only']:.3f} vs Prob + Blur {blur['prob_blur']:.3f} "
-         f"(none {blur['plain']:.3f}; pre-act VGG-16)"),
-        ("5b", "tanh t = 10 beats t = 1", _ablation("t1"), full, "lower",
-         f"t = 1 {quoted_t[1]:.3f} vs t = 10 {quoted_t[10]:.3f}"),
-        ("5c", "tanh t = 10 beats t = 100", _ablation("t100"), full, "lower",
-         f"t = 100 not measured; t = 20 {quoted_t[20]:.3f} vs t = 10 {quoted_t[10]:.3f}"),
-        ("5d", "the 2x2 box beats (1, 2, 1)", _ablation("k121"), full, "lower",
-         "ResNet-18 best with the box (no number in docs/paper.md)"),
-        ("5e", "the 2x2 box beats (1, 4, 6, 4, 1)", _ablation("k14641"), full, "lower",
-         "ResNet-18 best with the box (no number in docs/paper.md)"),
-        ("5f", "size-growing \"full\" vs size-preserving \"same\" padding",
-         _ablation("pad_same"), full, None, "- (the reference's quirk; not compared)"),
-    ]
-    for stage in range(1, 5):
-        rows.append((f"5{'ghij'[stage - 1]}", f"smoothing after stage {stage} alone helps",
-                     none, _ablation(f"stage{stage}"), "lower", "- (no number in docs/paper.md)"))
-    return rows
+    runs = {"none": none, "full": full}
+    rows, letters = [], iter("abcdefghijklmnopqrstuvwxyz")
+    for ablation in plan.ablation_specs:
+        runs["self"] = f"{ABLATED_MODEL}.{ablation.suffix}"
+        for comparison in ablation.comparisons:
+            other = comparison.with_ if comparison.without == "self" else comparison.without
+            rows.append((f"5{next(letters)}", comparison.text, runs[comparison.without],
+                         runs[comparison.with_], comparison.better, _quote(comparison.paper),
+                         runs[other]))
+    return rows, letters
+
+
+def _spread(results: Results, run: str, size: int) -> str:
+    """Whether `run`'s NLL lies inside the spread of its reference's seeds (the seed-to-seed
+    variation one seed of a comparison cannot see)."""
+    model = run.rsplit(".", 1)[0]
+    values = [v for v in results.by_seed(model, lambda r: results.clean(r, size, "nll"))]
+    return (f"{min(values):.4f}-{max(values):.4f} over its {len(values)} seeds"
+            if len(values) > 1 else "")
 
 
 def claim5(results: Results) -> Section:
@@ -114,7 +128,8 @@ def claim5(results: Results) -> Section:
     else:
         lines += ["", "Throughput: not measured yet (missing: speed.json; "
                       "`python -m study run --steps=speed` on an idle machine)."]
-    for claim, text, without, with_, better, quoted in _comparisons((none, full)):
+    comparisons, letters = _comparisons(plan, (none, full))
+    for claim, text, without, with_, better, quoted, reference in comparisons:
         paired = Paired()
         plain, smooth = (results.clean(without, large, "nll"), results.clean(with_, large, "nll"))
         paired.add(0, plain, smooth, [f"{run}/clean.json" for run, v in
@@ -124,15 +139,18 @@ def claim5(results: Results) -> Section:
                     f"{paired.smooth[0]:.4f} ({short(with_)})")
             if better:
                 ours += "; " + direction_count(paired, better, "as the paper")
+            spread = _spread(results, reference, large)
+            if spread:
+                ours += f"; {short(reference)}: {spread}"
         else:
             ours = "-"
         outcome = observation(paired, better) if better else no_claim(paired)
         section.rows.append(Row(claim, text.capitalize() if text[0].islower() else text,
                                 quoted, ours, outcome))
     for claim, kind, quoted in (
-            ("5k", "train", f"{paper.THROUGHPUT['resnet_mcdo']} → "
-                            f"{paper.THROUGHPUT['resnet_mcdo_smoothing']} img/s"),
-            ("5l", "inference", "- (not in docs/paper.md)")):
+            (f"5{next(letters)}", "train", f"{paper.THROUGHPUT['resnet_mcdo']} → "
+                                           f"{paper.THROUGHPUT['resnet_mcdo_smoothing']} img/s"),
+            (f"5{next(letters)}", "inference", "- (not in docs/paper.md)")):
         rounds = SPEED_KEYS[kind][1]
         paired = Paired(unit="round")
         if none in speeds and full in speeds:

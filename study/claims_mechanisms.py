@@ -5,13 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from study import figures, paper
+from study.claims_across_models import HIGH_BAND, across_models
 from study.plan import run_name
 from study.results import Results, Row, Section, label, table
 from study.verdicts import (
     Paired, compared, mean_std, paired_verdict, sanity_outcome)
 
-#: The high-frequency band of the Fourier claim, in units of pi.
-HIGH_BAND = 0.5
 #: Frequencies (x pi) of the paper's Fourier table.
 PAPER_FREQUENCIES = paper.FOURIER["frequencies"]
 #: Why the before/after uncertainty checks cannot fail (6a, 6b).
@@ -49,7 +48,7 @@ def _variance(results: Results, section: Section) -> None:
     config = None
     for pair, (plain, smooth) in plan.pairs.items():
         per_stage = {}
-        for seed in plan.seeds:
+        for seed in plan.seeds_of(pair):
             content = results.evaluation(run_name(smooth, seed), "variance")
             if content is None:
                 continue
@@ -82,7 +81,7 @@ def _variance(results: Results, section: Section) -> None:
             continue
         smooth = plan.pairs["mcdo"][1]
         passed, missing, fractions = [], [], []
-        for seed in plan.seeds:
+        for seed in plan.seeds_of("mcdo"):
             run = run_name(smooth, seed)
             content = results.evaluation(run, "variance")
             layers = None if content is None else content["result"]["layers"]
@@ -108,7 +107,7 @@ def _variance(results: Results, section: Section) -> None:
         order = None
         for model in models[::-1]:
             per_layer = {}
-            for seed in plan.seeds:
+            for seed in plan.seeds_of(model):
                 content = results.evaluation(run_name(model, seed), "variance")
                 if content is not None:
                     for name, values in content["result"]["layers"].items():
@@ -159,7 +158,7 @@ def _fourier(results: Results, section: Section) -> None:
     for models in plan.pairs.values():
         for model in models:
             contents = [c for c in (results.evaluation(run_name(model, seed), "fourier")
-                                    for seed in plan.seeds) if c is not None]
+                                    for seed in plan.seeds_of(model)) if c is not None]
             if not contents:
                 continue
             end = contents[0]["result"]["stage1_end"]
@@ -182,7 +181,7 @@ def _fourier(results: Results, section: Section) -> None:
         paired = results.paired(pair, lambda run: _high_band_of(results, run), "fourier")
         plain, smooth = f"{pair}", f"{pair}_smoothing"
         content = next((c for c in (results.evaluation(run_name(plan.pairs[pair][1], seed),
-                                                       "fourier") for seed in plan.seeds)
+                                                       "fourier") for seed in plan.seeds_of(pair))
                         if c is not None), None)
         why = ("measured at the blur's own output: the 2x2 box's response along the diagonal, "
                "cos²(ω/2), is zero at π")
@@ -195,7 +194,7 @@ def _fourier(results: Results, section: Section) -> None:
             sanity_outcome([d < 0 for d in paired.deltas], paired.missing), why))
     if set(plan.pairs) >= {"dnn", "mcdo"}:
         paired = Paired()
-        for seed in plan.seeds:
+        for seed in sorted(set(plan.seeds_of("dnn")) & set(plan.seeds_of("mcdo"))):
             runs = (run_name(plan.pairs["dnn"][0], seed), run_name(plan.pairs["mcdo"][0], seed))
             values = [_high_band_of(results, run) for run in runs]
             paired.add(seed, *values, missing=[f"{run}/fourier.json"
@@ -237,7 +236,7 @@ def _hessian(results: Results, section: Section) -> None:
         return
     values, config, rows = {}, None, []
     for model in plan.pairs["mcdo"]:
-        for seed in plan.seeds:
+        for seed in plan.seeds_of(model):
             content = results.evaluation(run_name(model, seed), "hessian")
             if content is None:
                 continue
@@ -256,7 +255,7 @@ def _hessian(results: Results, section: Section) -> None:
     paired = results.paired("mcdo", lambda run: _hessian_mean(results, run), "hessian")
     paired.missing = [m for m in paired.missing if m.split("/")[0] in hessian_runs]
     planned = len({run.split(".")[-1] for run in hessian_runs})
-    note = "" if planned == len(plan.seeds) else \
+    note = "" if planned == len(plan.seeds_of("mcdo")) else \
         f" (the plan computes it for {planned} seed{'s' if planned != 1 else ''})"
     if paired.keys:
         against = sum(1 for delta in paired.deltas if delta > 0)
@@ -272,6 +271,7 @@ def _hessian(results: Results, section: Section) -> None:
                           "the two models' eigenvalues are not on one scale; and our models end "
                           "the study's short recipe (see the introduction), the paper's "
                           "CIFAR-100 models a 200-epoch one."]
+    _rerun_agreement(results, section, paired)
     section.rows.append(Row(
         "6f", "Smoothing lowers the largest Hessian eigenvalues (MC dropout)",
         f"mean {quoted['gap'][1]} → {quoted['gap_smoothing'][1]}",
@@ -285,16 +285,49 @@ def _hessian(results: Results, section: Section) -> None:
         lines += ["", f"![Density of the largest Hessian eigenvalues](reproduction/{figure})"]
 
 
+def _rerun_agreement(results: Results, section: Section, paired: Paired) -> None:
+    """How well two repeats of the Hessian on one model agree, against the paired effect."""
+    rows, gaps = [], []
+    for model in results.plan.pairs["mcdo"]:
+        for seed in results.plan.seeds_of(model):
+            content = results.evaluation(run_name(model, seed), "hessian")
+            repeats = (content["result"].get("repeats") or []) if content else []
+            if len(repeats) < 2:
+                continue
+            means = [r["mean"] for r in repeats]
+            gap = (max(means) - min(means)) / np.mean(means)
+            gaps.append(gap)
+            rows.append(f"| {label(model)} | {seed} | "
+                        + " / ".join(f"{m:.1f}" for m in means) + f" | {100 * gap:.1f}% |")
+    if not rows:
+        return
+    effect = (abs(np.mean(paired.deltas)) / np.mean(paired.plain)) if paired.keys else None
+    section.lines += ["", "Rerun agreement: each model's eigenvalues were computed twice, on "
+                          "disjoint batches with their own start vectors; the spread of the "
+                          "two means is what a rerun of the same model changes:", "",
+                      "| model | seed | mean per repeat | spread (max − min) / mean |",
+                      "|---|---|---|---|"] + rows
+    text = f"Median rerun spread {100 * np.median(gaps):.1f}% (largest {100 * max(gaps):.1f}%)"
+    if effect is not None:
+        text += (f"; the mean paired difference with smoothing is {100 * effect:.1f}% of the "
+                 f"plain mean, so the rerun noise is "
+                 + ("smaller than" if np.median(gaps) < effect else "as large as or larger than")
+                 + " the effect")
+    section.lines += ["", text + "."]
+
+
 def _hessian_mean(results: Results, run: str) -> float | None:
     content = results.evaluation(run, "hessian")
     return None if content is None else content["result"]["mean"]
 
 
 def claim6(results: Results) -> Section:
-    """Feature-map variance, Fourier amplitude and Hessian spectrum with and without smoothing."""
-    section = Section("6. Mechanisms (paper Figs. 5, 6, 8)")
+    """Feature-map variance, Fourier amplitude and Hessian spectrum with and without smoothing,
+    inside one model (sanity checks) and against the plain model at the same depth."""
+    section = Section("6. Mechanisms (paper Figs. 5-8)")
     _variance(results, section)
     _fourier(results, section)
     _hessian(results, section)
+    across_models(results, section)
     return section
 

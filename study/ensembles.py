@@ -18,7 +18,7 @@ def ensemble_inputs(plan: Plan, results_dir: str) -> dict[str, str]:
     """`{run name: SHA-256 of its probabilities.npz}` of the ensemble members stored so far."""
     inputs = {}
     for model in plan.ensemble_models:
-        for seed in plan.seeds:
+        for seed in plan.seeds_of(model):
             name = run_name(model, seed)
             path = os.path.join(results_dir, name, PROBABILITIES_FILE)
             if os.path.isfile(path):
@@ -50,7 +50,7 @@ def compute_ensembles(plan: Plan, results_dir: str) -> dict | None:
     result, labels = {}, None
     for model in plan.ensemble_models:
         members = {}
-        for seed in plan.seeds:
+        for seed in plan.seeds_of(model):
             name = run_name(model, seed)
             if name in inputs:
                 probs, member_labels = _read(os.path.join(results_dir, name, PROBABILITIES_FILE))

@@ -71,6 +71,16 @@ class Context:
 
         return batches
 
+    def first_corrupted(self, corruption: str, severity: int, count: int) -> list:
+        """The batches that hold the first `count` corrupted images of `corrupted_batches` (the
+        same pixels), made without the rest when they are not made yet."""
+        batches = -(-count // self.settings.eval_batch)
+        if (corruption, severity) in self._corrupted:
+            return self._corrupted[(corruption, severity)][:batches]
+        self.corrupted_batches()
+        import itertools
+        return list(itertools.islice(self._generate(corruption, severity), batches))
+
     def sequences(self, name: str) -> np.ndarray:
         """Perturbation sequences of the first `consistency_images` test images (made once)."""
         if name not in self._sequences:
@@ -169,14 +179,20 @@ def consistency(model, run: Run, context: Context, output_dir: str) -> dict:
 
 
 def variance(model, run: Run, context: Context, output_dir: str) -> dict:
-    """Model and data uncertainty of every block output and smoothing layer (Fig. 5)."""
-    from blur_keras.analysis import feature_map_variance
+    """Model and data uncertainty of every block output and smoothing layer (Fig. 5), and the
+    scale of each map (the root mean square of its entries, one execution), so that models
+    can be compared at the same depth on a scale-free footing too."""
+    from blur_keras.analysis import feature_map_variance, feature_maps, tapped_layer_names
     settings = context.settings
-    layers = feature_map_variance(model, context.test_inputs(settings.analysis_images),
-                                  settings.variance_samples)
+    inputs = context.test_inputs(settings.analysis_images)
+    layers = feature_map_variance(model, inputs, settings.variance_samples)
+    maps = feature_maps(model, inputs, tapped_layer_names(model))
+    scale = {name: float(np.sqrt(np.mean(np.square(values, dtype=np.float64))))
+             for name, values in maps.items()}
     return {"config": {"images": f"the first {settings.analysis_images} test images",
-                       "executions": settings.variance_samples},
-            "result": {"layers": layers}}
+                       "executions": settings.variance_samples,
+                       "scale": "root mean square of the map's entries, one execution"},
+            "result": {"layers": layers, "scale": scale}}
 
 
 def stage1_end(layer_names) -> str:
@@ -204,30 +220,55 @@ def fourier(model, run: Run, context: Context, output_dir: str) -> dict:
             "result": {"stage1_end": stage1_end(names), "layers": layers}}
 
 
+def training_split(run: Run) -> str:
+    """The `blur_keras.data` split the run trained on (its hold-out stays out)."""
+    return "train_minus_validation" if run.options.get("validation") == "holdout" else "train"
+
+
 def hessian(model, run: Run, context: Context, output_dir: str) -> dict:
-    """The largest Hessian eigenvalue of the training NLL on each of a few batches (Fig. 8)."""
+    """The largest Hessian eigenvalue of the training NLL on each of a few batches (Fig. 8),
+    in `hessian_repeats` repeats on disjoint batches with their own start vectors: a rerun of
+    the same model, whose agreement the report shows."""
     from blur_keras import data
     from blur_keras.analysis import hessian_max_eigenvalues
     settings = context.settings
+    count = settings.hessian_batches * settings.hessian_repeats
     batches = list(data.load(
-        context.dataset, "train", batch_size=settings.hessian_batch_size, training=True,
-        seed=settings.eval_seed, subset=settings.hessian_batches * settings.hessian_batch_size,
+        context.dataset, training_split(run), batch_size=settings.hessian_batch_size,
+        training=True, seed=settings.eval_seed, subset=count * settings.hessian_batch_size,
         data_dir=context.data_dir, drop_remainder=True).as_numpy_iterator())
-    values = hessian_max_eigenvalues(model, batches, settings.hessian_batches,
-                                     settings.hessian_iterations, HESSIAN_TOLERANCE,
-                                     seed=settings.eval_seed)
+    repeats = []
+    for index in range(settings.hessian_repeats):
+        chosen = batches[index * settings.hessian_batches:(index + 1) * settings.hessian_batches]
+        values = hessian_max_eigenvalues(model, chosen, settings.hessian_batches,
+                                         settings.hessian_iterations, HESSIAN_TOLERANCE,
+                                         seed=settings.eval_seed + index)
+        repeats.append(values)
+    values = np.concatenate(repeats)
     return {"config": {"batches": settings.hessian_batches,
+                       "repeats": settings.hessian_repeats,
                        "batch_size": settings.hessian_batch_size,
-                       "data": f"the first {settings.hessian_batches * settings.hessian_batch_size}"
-                               f" training images in the seed-{settings.eval_seed} training "
-                               f"order, with the training augmentation",
+                       "data": f"the first {count * settings.hessian_batch_size} images of "
+                               f"{training_split(run)} in the seed-{settings.eval_seed} "
+                               f"training order, with the training augmentation; repeat r "
+                               f"takes batches r*{settings.hessian_batches} onwards and start "
+                               f"vectors of seed {settings.eval_seed} + r",
                        "iterations": settings.hessian_iterations, "tolerance": HESSIAN_TOLERANCE,
                        "loss": "NLL of the logits, BN in inference mode, one dropout mask per "
                                "batch"},
             "result": {"eigenvalues": values.tolist(), "mean": float(values.mean()),
-                       "median": float(np.median(values)), "max": float(values.max())}}
+                       "median": float(np.median(values)), "max": float(values.max()),
+                       "repeats": [{"eigenvalues": r.tolist(), "mean": float(r.mean()),
+                                    "median": float(np.median(r))} for r in repeats]}}
+
+
+def _late_evaluators() -> dict[str, Callable]:
+    from study.bn_adaptation import bn_adaptation
+    from study.mechanisms import landscape, predictive
+    return {"predictive": predictive, "landscape": landscape, "bn_adaptation": bn_adaptation}
 
 
 #: Evaluation name -> function; the JSON is `<name>.json` in the run's results folder.
 EVALUATORS = {"clean": clean, "corruptions": corruptions, "consistency": consistency,
-              "variance": variance, "fourier": fourier, "hessian": hessian}
+              "variance": variance, "fourier": fourier, "hessian": hessian,
+              **_late_evaluators()}

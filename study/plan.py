@@ -1,9 +1,13 @@
 """The reproduction study as data: its runs, what each is evaluated on, and with which sizes.
 
-`study_plan()` is the study of `docs/REPRODUCTION.md`: ResNet-18 at the zoo's width on
-Fashion-MNIST with the zoo's recipe (`zoo/build.json`), 3 seeds of the four variants (seed 0
-is the zoo preset, never trained again), the reference AlexNet as the corruption baseline, and
-one seed of each ablation of the smoothing layer. Nothing here imports Keras.
+`study_plan()` is version 2 of the study of `docs/REPRODUCTION.md`: ResNet-18 at the zoo's
+width on Fashion-MNIST with the zoo's recipe, read where the zoo reads it
+(`blur_keras.zoo.files.preset_training_options`: the presets `{model}.{ZOO_TAG}` of
+`zoo/build.json`). `SEED_COUNTS` seeds of the four variants; seed 0 *is* the zoo preset's run
+(the same training options, trained in the directory the zoo build uses, so either command
+finds it done); the reference AlexNet as the corruption baseline; one seed of each ablation of
+the smoothing layer (`study.ablations`). `study.plan_v1` keeps version 1 (the 5-epoch study).
+Nothing here imports Keras.
 """
 
 from __future__ import annotations
@@ -13,36 +17,29 @@ import json
 from typing import Any, Mapping, Sequence
 
 from blur_keras.corruptions.perturbations import NAMES as PERTURBATIONS
+from study.ablations import ABLATED_MODEL, ABLATIONS, Ablation
 
 #: The four variants of claims 1-4 and 6, as (without, with) smoothing pairs.
 PAIRS = {"dnn": ("resnet_dnn_18", "resnet_dnn_smoothing_18"),
          "mcdo": ("resnet_mcdo_18", "resnet_mcdo_smoothing_18")}
 MAIN_MODELS = PAIRS["dnn"] + PAIRS["mcdo"]
-SEEDS = (0, 1, 2)
-#: Seed 0 of each main model is this zoo preset: `{model}.{ZOO_TAG}`.
+#: Seeds per pair (0 .. count - 1): 3, and 5 for the MC dropout pair (the headline's pair;
+#: its sample-saving factor varies most from seed to seed).
+SEED_COUNTS = {"dnn": 3, "mcdo": 5}
+#: Seed 0 of each main model is this zoo preset's run: `{model}.{ZOO_TAG}`.
 ZOO_TAG = "fmnist_w16"
 BASELINE_MODEL = "alexnet_dnn"
 #: Registered name of the baseline run's severity sums (`blur_keras.robustness.BASELINES`).
 BASELINE_NAME = "{dataset}_c_alexnet"
-#: The ablations of claim 5 (seed 0 of `ABLATED_MODEL`): suffix, what changes, model_args
-#: beyond the zoo's (the preset itself: Prob tanh t = 10, 2x2 box blur, "full" padding, all
-#: four stages).
-ABLATED_MODEL = "resnet_mcdo_smoothing_18"
-ABLATIONS: tuple[tuple[str, str, dict], ...] = (
-    ("blur_only", "Blur alone (no Prob)", {"smoothing": {"prob": None, "temperature": None}}),
-    ("t1", "tanh temperature 1", {"smoothing": {"temperature": 1.0}}),
-    ("t100", "tanh temperature 100", {"smoothing": {"temperature": 100.0}}),
-    ("k121", "kernel (1, 2, 1), \"same\" padding", {"smoothing": {"kernel": [1, 2, 1]}}),
-    ("k14641", "kernel (1, 4, 6, 4, 1), \"same\" padding",
-     {"smoothing": {"kernel": [1, 4, 6, 4, 1]}}),
-    ("pad_same", "2x2 box, size-preserving \"same\" padding", {"smoothing": {"padding": "same"}}),
-    ("stage1", "smoothing after stage 1 only", {"smoothing_stages": [1]}),
-    ("stage2", "smoothing after stage 2 only", {"smoothing_stages": [2]}),
-    ("stage3", "smoothing after stage 3 only", {"smoothing_stages": [3]}),
-    ("stage4", "smoothing after stage 4 only", {"smoothing_stages": [4]}),
-)
-#: Per-run evaluations (one JSON each in the run's results folder).
-EVALUATIONS = ("clean", "corruptions", "consistency", "variance", "fourier", "hessian")
+#: Every per-run evaluation (one JSON each in the run's results folder), in computing order.
+EVALUATIONS = ("clean", "corruptions", "consistency", "variance", "fourier", "predictive",
+               "hessian", "landscape", "bn_adaptation")
+#: Evaluations of every main run; MC dropout runs add `STOCHASTIC_EVALUATIONS` (the paper's
+#: Hessian spectra and landscapes are of MC dropout models).
+MAIN_EVALUATIONS = ("clean", "corruptions", "consistency", "variance", "fourier", "predictive")
+STOCHASTIC_EVALUATIONS = ("hessian", "landscape")
+#: The batch-norm experiment runs on seeds 0 .. BN_SEEDS - 1 of every main model.
+BN_SEEDS = 3
 #: Study-level steps (one JSON each in the results folder) after the per-run ones.
 STUDY_STEPS = ("ensembles", "baseline", "speed")
 STEPS = ("train", "evaluate") + STUDY_STEPS
@@ -60,14 +57,26 @@ class Settings:
             per image, N = n uses its first n (deterministic models: N = 1).
         ablation_sizes: the same for the ablations.
         corruption_images: first N test images, corrupted (15 corruptions x 5 severities).
+            2,000 (150,000 predictions per run): the test-set noise of a corruption's error
+            (about 0.4 pp) is then well below its seed-to-seed spread, which the intervals
+            are made of; the whole split (10,000) costs about 4 more CPU-hours.
         corruption_seed: seed of the generated corruptions and perturbation sequences.
         consistency_images: first N test images, one perturbation sequence each.
         consistency_frames: frames per sequence.
         perturbations: `blur_keras.corruptions.perturbations` names.
         analysis_images: first N test images of the variance and Fourier analyses.
         variance_samples: executions of the variance analysis.
-        hessian_batches, hessian_batch_size, hessian_iterations: training batches (with the
-            training augmentation, seed `eval_seed`), their size, power-iteration steps.
+        predictive_images, predictive_samples: test images and MC samples of the output's
+            uncertainty (`predictive`).
+        hessian_batches, hessian_batch_size, hessian_iterations: training batches per repeat
+            (with the training augmentation, seed `eval_seed`), their size, power-iteration
+            steps.
+        hessian_repeats: repeats on disjoint batches (the next `hessian_batches` of the same
+            order), so that the agreement of a rerun of one model shows.
+        landscape_images, landscape_points, landscape_span: augmented training images, grid
+            points per direction and the grid's half-width of the loss landscape.
+        bn_images: first N corrupted test images of the batch-norm experiment (the first
+            images of `corruptions`, the same batches).
         speed_train_batch, speed_eval_batch: batch of a timed training / inference step.
         speed_warmup, speed_steps, speed_rounds: untimed steps per model, timed steps per
             round, rounds (the models take turns in each round).
@@ -80,16 +89,23 @@ class Settings:
     test_subset: int | None = None
     main_sizes: tuple[int, ...] = (1, 2, 3, 4, 5, 10, 20, 50)
     ablation_sizes: tuple[int, ...] = (1, 2, 5, 10)
-    corruption_images: int = 1000
+    corruption_images: int = 2000
     corruption_seed: int = 0
     consistency_images: int = 200
     consistency_frames: int = 10
     perturbations: tuple[str, ...] = PERTURBATIONS
     analysis_images: int = 128
     variance_samples: int = 10
+    predictive_images: int = 1000
+    predictive_samples: int = 20
     hessian_batches: int = 10
     hessian_batch_size: int = 128
     hessian_iterations: int = 20
+    hessian_repeats: int = 2
+    landscape_images: int = 1000
+    landscape_points: int = 11
+    landscape_span: float = 0.1
+    bn_images: int = 1000
     speed_train_batch: int = 128
     speed_eval_batch: int = 500
     speed_warmup: int = 3
@@ -100,7 +116,7 @@ class Settings:
 
 @dataclasses.dataclass(frozen=True)
 class Run:
-    """One model of the study: trained (or taken from the zoo) once, evaluated several ways.
+    """One model of the study: trained once, evaluated several ways.
 
     Attributes:
         name: `{model}.s{seed}` (main runs, the baseline) or `{model}.{ablation}`.
@@ -108,12 +124,14 @@ class Run:
         seed: training seed.
         group: `"main"`, `"baseline"` or `"ablation"`.
         options: `TrainConfig` fields besides `model` and `model_dir` (dataset, model_args,
-            epochs, milestones, seed, ...).
+            epochs, schedule, seed, ...).
         evaluations: names of `EVALUATIONS` to compute.
         sizes: ensemble sizes of the clean evaluation.
-        preset: the zoo preset that *is* this run (seed 0), or None: trained by the study.
+        preset: the zoo preset whose run this is (seed 0), or None.
         probabilities: also store the N = 1 test probabilities (deep ensembles).
         description: what the run changes (ablations).
+        directory: its run directory under the runs folder: the preset's name for a preset
+            run (where `python -m blur_keras.zoo build --runs_dir=` trains it), else `name`.
     """
 
     name: str
@@ -126,6 +144,11 @@ class Run:
     preset: str | None = None
     probabilities: bool = False
     description: str = ""
+    directory: str = ""
+
+    def __post_init__(self):
+        if not self.directory:
+            object.__setattr__(self, "directory", self.preset or self.name)
 
     def train_options(self) -> dict[str, Any]:
         """`TrainConfig` keyword arguments (without `model_dir`)."""
@@ -151,7 +174,7 @@ class Run:
                 text = str(value)
             if text is not None:
                 flags.append((key, text))
-        flags.append(("model_dir", f"{runs_dir.rstrip('/')}/{self.name}"))
+        flags.append(("model_dir", f"{runs_dir.rstrip('/')}/{self.directory}"))
         return "python -m blur_keras.training " + " ".join(
             f"--{key}" if text is None else f"--{key}={shlex.quote(text)}" for key, text in flags)
 
@@ -164,24 +187,28 @@ class Plan:
         runs: every run, main ones first.
         settings: evaluation sizes.
         pairs: `{pair: (model without smoothing, model with smoothing)}`.
-        seeds: seeds of the main runs.
+        pair_seeds: `{pair: seeds of both its models}`.
         baseline: name of the baseline run (AlexNet), or None.
         ablation_references: `(no smoothing, default smoothing)` run names the
             ablations are compared with.
         speed_runs: run names timed side by side (claim 5).
         ensemble_models: models whose seeds make deep ensembles.
         dataset: the dataset of every run.
+        ablation_specs: the `Ablation`s of the ablation runs, in run order.
+        version: the study's version (1: the 5-epoch study; 2: the zoo's converged recipe).
     """
 
     runs: tuple[Run, ...]
     settings: Settings
     pairs: Mapping[str, tuple[str, str]]
-    seeds: tuple[int, ...]
+    pair_seeds: Mapping[str, tuple[int, ...]]
     baseline: str | None
     ablation_references: tuple[str, str] | None
     speed_runs: tuple[str, ...]
     ensemble_models: tuple[str, ...]
     dataset: str
+    ablation_specs: tuple[Ablation, ...] = ()
+    version: int = 2
 
     def names(self) -> list[str]:
         return [run.name for run in self.runs]
@@ -194,6 +221,21 @@ class Plan:
 
     def ablations(self) -> list[Run]:
         return [run for run in self.runs if run.group == "ablation"]
+
+    def seeds_of(self, pair_or_model: str) -> tuple[int, ...]:
+        """The seeds of a pair (`"dnn"`, `"mcdo"`) or of one model of a pair."""
+        if pair_or_model in self.pair_seeds:
+            return tuple(self.pair_seeds[pair_or_model])
+        for pair, models in self.pairs.items():
+            if pair_or_model in models:
+                return tuple(self.pair_seeds[pair])
+        seeds = sorted({run.seed for run in self.runs
+                        if run.model == pair_or_model and run.group == "main"})
+        return tuple(seeds)
+
+    def has_evaluation(self, name: str) -> bool:
+        """Whether some run of the plan computes evaluation `name`."""
+        return any(name in run.evaluations for run in self.runs)
 
     def select(self, only: Sequence[str] | None = None,
                shard: tuple[int, int] | None = None) -> list[Run]:
@@ -221,58 +263,77 @@ def run_name(model: str, seed: int) -> str:
     return f"{model}.s{seed}"
 
 
-def _zoo_recipe(model: str, zoo_dir: str | None) -> dict[str, Any]:
-    """The training options of the zoo preset `{model}.{ZOO_TAG}` (`zoo/build.json`)."""
-    from blur_keras.zoo.files import BUILD_FILE, PresetError, read_build_spec
-    presets = read_build_spec(zoo_dir)["presets"]
-    name = f"{model}.{ZOO_TAG}"
-    if name not in presets:
-        raise PresetError(f"{name} is not in the zoo's {BUILD_FILE}: the study's recipe is the "
-                          f"zoo's.")
-    options = {key: value for key, value in presets[name].items() if key != "notes"}
-    options.pop("seed", None)
+def zoo_recipe(model: str, zoo_dir: str | None = None) -> dict[str, Any]:
+    """The training options of the zoo preset `{model}.{ZOO_TAG}` (`zoo/build.json`), without
+    `model`, `seed` and `eval_ensemble_sizes` (the study sets them)."""
+    from blur_keras.zoo.files import preset_training_options
+    options = preset_training_options(f"{model}.{ZOO_TAG}", zoo_dir)
+    for key in ("model", "seed", "eval_ensemble_sizes"):
+        options.pop(key, None)
     return options
 
 
-def study_plan(*, models: Sequence[str] = MAIN_MODELS, seeds: Sequence[int] = SEEDS,
-               ablations: Sequence[tuple[str, str, dict]] = ABLATIONS,
+def _seed_map(seeds: Sequence[int] | Mapping[str, Sequence[int]] | None) -> dict[str, tuple]:
+    if seeds is None:
+        return {pair: tuple(range(count)) for pair, count in SEED_COUNTS.items()}
+    if isinstance(seeds, Mapping):
+        return {pair: tuple(values) for pair, values in seeds.items()}
+    return {pair: tuple(seeds) for pair in PAIRS}
+
+
+def study_plan(*, models: Sequence[str] = MAIN_MODELS,
+               seeds: Sequence[int] | Mapping[str, Sequence[int]] | None = None,
+               ablations: Sequence[Ablation] = ABLATIONS,
                baseline: bool = True, recipe: Mapping[str, Any] | None = None,
                presets: bool = True, settings: Settings | None = None,
-               zoo_dir: str | None = None) -> Plan:
-    """The study's plan (by default the one of `docs/REPRODUCTION.md`).
+               zoo_dir: str | None = None,
+               main_evaluations: Sequence[str] = MAIN_EVALUATIONS,
+               stochastic_evaluations: Sequence[str] = STOCHASTIC_EVALUATIONS,
+               bn_seeds: int = BN_SEEDS, version: int = 2) -> Plan:
+    """The study's plan (by default version 2 of `docs/REPRODUCTION.md`).
 
     Args:
         models: main models (pairs are kept where both members are present).
-        seeds: their seeds.
-        ablations: `(suffix, description, extra model_args)` of `ABLATED_MODEL`, seed 0.
+        seeds: their seeds: one list for every pair, or `{pair: seeds}`; default
+            `SEED_COUNTS`.
+        ablations: `Ablation`s of `ABLATED_MODEL`, seed 0.
         baseline: include the AlexNet baseline run.
         recipe: `TrainConfig` options of every run (dataset, model_args, epochs, ...);
-            default: each main model's zoo preset options in `build.json` (the AlexNet
-            baseline and the ablations take those of `ABLATED_MODEL`; AlexNet without
+            default: each main model's zoo preset options (`zoo_recipe`; the AlexNet
+            baseline and the ablations take those of `ABLATED_MODEL`, AlexNet without
             model_args: the reference AlexNet).
-        presets: seed 0 of each main model is its zoo preset `{model}.{ZOO_TAG}`.
+        presets: seed 0 of each main model is the run of its zoo preset `{model}.{ZOO_TAG}`.
         settings: evaluation sizes (default `Settings()`).
         zoo_dir: the zoo whose `build.json` gives the recipe.
+        main_evaluations, stochastic_evaluations: evaluations of every main run, and those
+            MC dropout runs add.
+        bn_seeds: `bn_adaptation` on main runs of seed below this (and on the baseline, whose
+            errors on the same images it is compared with; none when 0).
+        version: the study's version (recorded in the plan; the report says it).
 
     Returns:
         The `Plan`.
     """
     settings = settings or Settings()
+    by_pair = _seed_map(seeds)
 
-    def options(model: str, seed: int, extra: Mapping[str, Any] | None = None,
-                reference: str | None = None) -> dict[str, Any]:
-        base = dict(recipe) if recipe is not None else _zoo_recipe(reference or model, zoo_dir)
+    def options(model: str, seed: int, extra: Mapping[str, Any] | None = None) -> dict:
+        base = dict(recipe) if recipe is not None else zoo_recipe(model, zoo_dir)
         model_args = dict(base.get("model_args") or {})
         model_args.update(extra or {})
         return {**base, "model_args": model_args, "seed": seed}
 
     runs = []
+    pairs = {key: pair for key, pair in PAIRS.items() if set(pair) <= set(models)}
     for model in models:
         stochastic = "mcdo" in model
-        for seed in seeds:
-            evaluations = ["clean", "corruptions", "consistency", "variance", "fourier"]
-            if stochastic:              # the paper's Hessian spectra are of MC dropout models
-                evaluations.append("hessian")
+        pair = next((key for key, members in PAIRS.items() if model in members), None)
+        for seed in by_pair.get(pair, by_pair.get("dnn", ())):
+            evaluations = list(main_evaluations)
+            if stochastic:
+                evaluations += stochastic_evaluations
+            if seed < bn_seeds:
+                evaluations.append("bn_adaptation")
             runs.append(Run(
                 name=run_name(model, seed), model=model, seed=seed, group="main",
                 options=options(model, seed), evaluations=tuple(evaluations),
@@ -280,28 +341,29 @@ def study_plan(*, models: Sequence[str] = MAIN_MODELS, seeds: Sequence[int] = SE
                 preset=f"{model}.{ZOO_TAG}" if presets and seed == 0 else None,
                 probabilities=True))
     if baseline:
-        base = options(BASELINE_MODEL, 0, reference=ABLATED_MODEL) if recipe is None \
-            else options(BASELINE_MODEL, 0)
-        if recipe is None:
-            base["model_args"] = {}
+        base = options(BASELINE_MODEL, 0) if recipe is not None else \
+            {**options(ABLATED_MODEL, 0), "model_args": {}}
         runs.append(Run(name=run_name(BASELINE_MODEL, 0), model=BASELINE_MODEL, seed=0,
-                        group="baseline", options=base, evaluations=("clean", "corruptions"),
+                        group="baseline", options=base,
+                        evaluations=("clean", "corruptions")
+                        + (("bn_adaptation",) if bn_seeds else ()),
                         description="the corruption baseline (reference AlexNet)"))
-    for suffix, description, extra in ablations:
-        runs.append(Run(name=f"{ABLATED_MODEL}.{suffix}", model=ABLATED_MODEL, seed=0,
+    for ablation in ablations:
+        runs.append(Run(name=f"{ABLATED_MODEL}.{ablation.suffix}", model=ABLATED_MODEL, seed=0,
                         group="ablation", evaluations=("clean",),
-                        options=options(ABLATED_MODEL, 0, extra, reference=ABLATED_MODEL),
-                        sizes=settings.ablation_sizes, description=description))
+                        options=options(ABLATED_MODEL, 0, ablation.model_args),
+                        sizes=settings.ablation_sizes, description=ablation.description))
     names = {run.name for run in runs}
-    pairs = {key: pair for key, pair in PAIRS.items() if set(pair) <= set(models)}
     references = tuple(run_name(m, 0) for m in PAIRS["mcdo"])
     references = references if set(references) <= names and ablations else None
     speed = tuple(run.name for run in runs if run.group == "ablation")
     if references:
         speed = references + speed
     ensemble_models = tuple(m for m in PAIRS["dnn"] if m in models)
-    return Plan(runs=tuple(runs), settings=settings, pairs=pairs, seeds=tuple(seeds),
+    return Plan(runs=tuple(runs), settings=settings, pairs=pairs,
+                pair_seeds={pair: by_pair[pair] for pair in pairs},
                 baseline=run_name(BASELINE_MODEL, 0) if baseline else None,
                 ablation_references=references, speed_runs=speed,
                 ensemble_models=ensemble_models,
-                dataset=runs[0].options["dataset"] if runs else "fashion_mnist")
+                dataset=runs[0].options["dataset"] if runs else "fashion_mnist",
+                ablation_specs=tuple(ablations), version=version)

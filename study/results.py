@@ -12,9 +12,11 @@ import numpy as np
 from study.evaluations import PROBABILITIES_FILE
 from study.plan import Plan, run_name
 from study.verdicts import Paired
+from study.versions import CURRENT, RESULTS_DIRS
 
-#: The committed results folder, relative to the repository root.
-RESULTS_DIR = os.path.join("study", "results")
+#: The committed results folder that `python -m study run` writes, relative to the
+#: repository root (`study.versions`).
+RESULTS_DIR = RESULTS_DIRS[CURRENT]
 
 
 class MissingKey(ValueError, KeyError):
@@ -47,7 +49,7 @@ def read_json(path: str) -> dict | None:
 
     Example:
 
-    >>> content = read_json("study/results/resnet_dnn_18.s0/clean.json")
+    >>> content = read_json("study/results/v2/resnet_dnn_18.s0/clean.json")
     >>> content["result"]["metrics"]["1"]["nll"]
     """
     if not os.path.isfile(path):
@@ -82,13 +84,16 @@ class Section:
     """A claim's part of the report: markdown lines, verdict rows, figures to draw.
 
     `figures` maps a file name (`claim2_samples.png`) to a function that draws
-    it at a given path; a section adds one only when it has data for it.
+    it at a given path; a section adds one only when it has data for it. `against`
+    lists results against the paper that are no row of the verdict table (e.g. one
+    corruption's), for the report's summary.
     """
 
     title: str
     lines: list[str] = dataclasses.field(default_factory=list)
     rows: list[Row] = dataclasses.field(default_factory=list)
     figures: dict[str, Callable[[str], None]] = dataclasses.field(default_factory=dict)
+    against: list[str] = dataclasses.field(default_factory=list)
 
 
 def table(header: list[str], rows: list[str], empty: str = "Ours: not run yet.") -> list[str]:
@@ -159,7 +164,7 @@ class Results:
         """`value(run)` of the pair's two models, per seed; missing JSONs are listed."""
         plain_model, smooth_model = self.plan.pairs[pair]
         paired = Paired()
-        for seed in self.plan.seeds:
+        for seed in self.plan.seeds_of(pair):
             runs = (run_name(plain_model, seed), run_name(smooth_model, seed))
             values = [value(run) for run in runs]
             paired.add(seed, *values, missing=[f"{run}/{evaluation}.json"
@@ -168,5 +173,5 @@ class Results:
 
     def by_seed(self, model: str, value: Callable[[str], float | None]) -> list[float]:
         """`value` of every seed of `model` that has it."""
-        values = [value(run_name(model, seed)) for seed in self.plan.seeds]
+        values = [value(run_name(model, seed)) for seed in self.plan.seeds_of(model)]
         return [v for v in values if v is not None]

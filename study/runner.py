@@ -3,10 +3,13 @@
 Resumable at every level: a training run resumes in its run directory (or is returned when
 finished; a directory of another configuration is refused), and an evaluation whose JSON is
 in the results folder is never computed again. Nothing is committed: the results folder is
-meant to be committed by hand as runs finish.
+meant to be committed by hand as runs finish. Seed 0 of each main model is its zoo preset's
+run: it trains in `<runs_dir>/<preset>`, where `python -m blur_keras.zoo build
+--runs_dir=<runs_dir>` trains it too (same options: either finds the other's run done), and a
+zoo that already publishes the preset with the same options is used as it is.
 
 Layout of the results folder (small files, committed): `<run>/result.json` (the training
-run's, or for a zoo preset its card's training section), `<run>/<evaluation>.json`,
+run's, or for a published preset its card's training section), `<run>/<evaluation>.json`,
 `<run>/probabilities.npz` (main runs: N = 1 test probabilities, float16), and the study-level
 `ensembles.json` and `speed.json`.
 """
@@ -51,18 +54,36 @@ class RunState:
 
 
 def run_dir(run: Run, runs_dir: str) -> str:
-    return os.path.join(os.path.expanduser(runs_dir), run.name)
+    """The run's directory: `runs_dir/<run.directory>` (a preset run's is the preset's name)."""
+    return os.path.join(os.path.expanduser(runs_dir), run.directory)
+
+
+def published_preset(run: Run) -> RunState | None:
+    """`published` when a zoo holds `run.preset` trained with the run's own options; a
+    `not started` state saying so when the zoo's preset is of another recipe; else None."""
+    from blur_keras.zoo.files import read_index, zoo_directories
+    if not run.preset or not any(run.preset in read_index(d) for d in zoo_directories()):
+        return None
+    from blur_keras import zoo
+    from blur_keras.training import TrainConfig
+    from blur_keras.training.run_directory import NOT_IDENTITY, differences, identity
+    recorded = {key: value for key, value in zoo.card(run.preset)["training"]["config"].items()
+                if key not in NOT_IDENTITY}
+    changed = differences(recorded, identity(TrainConfig(model_dir=".", **run.train_options())
+                                             .resolved()))
+    if changed:
+        return RunState("not started", f"the zoo's {run.preset} is of another recipe "
+                                       f"({'; '.join(changed)}): the study trains it")
+    return RunState("published", f"zoo preset {run.preset}")
 
 
 def run_state(run: Run, runs_dir: str) -> RunState:
-    """Where `run` stands, read-only (nothing is created or claimed)."""
-    if run.preset:
-        from blur_keras.zoo.files import read_index, zoo_directories, zoo_directory
-        if any(run.preset in read_index(zoo_dir) for zoo_dir in zoo_directories()):
-            return RunState("published", f"zoo preset {run.preset}")
-        return RunState("missing preset", f"{run.preset} is not in the zoo {zoo_directory()} "
-                                          f"yet: python -m blur_keras.zoo build "
-                                          f"--only={run.preset}")
+    """Where `run` stands, read-only (nothing is created or claimed).
+
+    A preset run is `published` when its directory holds no run yet and a zoo holds the
+    preset trained with the same options (`published_preset`); otherwise it is a run like
+    the others, in `run_dir` (where the zoo build trains the preset too).
+    """
     from blur_keras.training import TrainConfig
     from blur_keras.training.run_directory import RESULT_FILE as RUN_RESULT
     from blur_keras.training.run_directory import RUN_FILE, differences, identity
@@ -74,7 +95,7 @@ def run_state(run: Run, runs_dir: str) -> RunState:
         if leftovers:
             return RunState("foreign", f"{directory} holds files of no blur_keras run: "
                                        f"{', '.join(leftovers[:3])}")
-        return RunState("not started")
+        return published_preset(run) or RunState("not started")
     with open(record) as f:
         recorded = json.load(f)
     current = identity(TrainConfig(model_dir=directory, **run.train_options()).resolved())
@@ -117,7 +138,7 @@ def machine() -> str:
 
 
 def train_run(run: Run, runs_dir: str, report: Callable[[str], None], verbose: int = 2) -> bool:
-    """Trains (or resumes) `run` in `runs_dir/<name>` unless it is finished or a zoo preset.
+    """Trains (or resumes) `run` in its run directory unless it is finished or published.
 
     Returns:
         Whether it trained in this call.
@@ -125,10 +146,8 @@ def train_run(run: Run, runs_dir: str, report: Callable[[str], None], verbose: i
     Raises:
         StudyError: its directory holds another run.
     """
-    if run.preset:
-        return False
     state = usable_state(run, runs_dir)
-    if state.status == "finished":
+    if state.ready:
         return False
     from blur_keras.training import TrainConfig, train
     report(f"== {run.name}: training ({state}); the same as `{run.train_command(runs_dir)}`")
@@ -137,9 +156,17 @@ def train_run(run: Run, runs_dir: str, report: Callable[[str], None], verbose: i
     return True
 
 
-def training_record(run: Run, runs_dir: str) -> dict:
-    """The run's `result.json`: the training run's, or a zoo preset's training section."""
-    if run.preset:
+def source_of(run: Run, state: RunState) -> str:
+    """Where the evaluated model comes from, in words (recorded in every JSON)."""
+    if state.status == "published":
+        return f"zoo preset {run.preset}"
+    what = f"trained with `{run.train_command('<runs_dir>')}`"
+    return what + (f" (the run of the zoo preset {run.preset})" if run.preset else "")
+
+
+def training_record(run: Run, runs_dir: str, state: RunState) -> dict:
+    """The run's `result.json`: the training run's, or a published preset's training section."""
+    if state.status == "published":
         from blur_keras import zoo
         card = zoo.card(run.preset)
         return {"status": "finished", "source": f"zoo preset {run.preset}", "preset": run.preset,
@@ -149,10 +176,10 @@ def training_record(run: Run, runs_dir: str) -> dict:
         return json.load(f)
 
 
-def load_model(run: Run, runs_dir: str):
-    """The trained model of `run`: its zoo preset (verified; the bare network, as the run's
-    `model.keras`: both take standardised images) or its run's `model.keras`."""
-    if run.preset:
+def load_model(run: Run, runs_dir: str, state: RunState):
+    """The trained model of `run`: its run's `model.keras`, or the published preset (verified;
+    the bare network, as `model.keras`: both take standardised images)."""
+    if state.status == "published":
         from blur_keras import zoo
         return zoo.load(run.preset, include_preprocessing=False, compile=False)
     import keras
@@ -183,12 +210,12 @@ def evaluate_run(run: Run, runs_dir: str, results_dir: str, names: Sequence[str]
     os.makedirs(out, exist_ok=True)
     trained = read_json(os.path.join(out, RESULT_FILE))
     if trained is None:
-        trained = training_record(run, runs_dir)
+        trained = training_record(run, runs_dir, state)
         write_json(os.path.join(out, RESULT_FILE), trained)
     # One model per run; before each evaluation its random generators go back to their
     # state right after a seeded load, so each JSON is what a fresh process computes.
     keras.utils.set_random_seed(context.settings.eval_seed)
-    model = load_model(run, runs_dir)
+    model = load_model(run, runs_dir, state)
     generators = random_state_variables(model)
     initial = read_values(generators)
     written = []
@@ -201,8 +228,7 @@ def evaluate_run(run: Run, runs_dir: str, results_dir: str, names: Sequence[str]
         seconds = time.perf_counter() - start
         record = {"evaluation": name, "run": run.name, "model": run.model, "seed": run.seed,
                   "model_args": trained["config"].get("model_args") or {},
-                  "source": f"zoo preset {run.preset}" if run.preset
-                  else f"trained with `{run.train_command('<runs_dir>')}`",
+                  "source": source_of(run, state),
                   "command": f"python -m study run --only={run.name} --steps={name} "
                              f"--runs_dir=<runs_dir>",
                   "eval_seed": context.settings.eval_seed,
@@ -266,7 +292,7 @@ def write_baseline(plan: Plan, results_dir: str, baseline_dir: str | None,
                     f"{config['images']} corrupted by blur_keras.corruptions (seed "
                     f"{config['seed']}), N = 1, ECE binning 'consistent'; written by `python -m "
                     f"study run --steps=baseline` from "
-                    f"{RESULTS_DIR}/{source['run']}/corruptions.json.")
+                    f"{results_dir}/{source['run']}/corruptions.json.")
     path = os.path.join(baseline_dir or default_baseline_dir(), f"{name}.json")
     temporary = path + ".new"
     write_baseline_file(baseline, temporary)
@@ -360,8 +386,7 @@ def run_study(plan: Plan, runs_dir: str, results_dir: str = RESULTS_DIR, *,
     except ValueError as error:
         raise StudyError(str(error)) from None
     for run in runs:       # refuse foreign directories before any compute
-        if not run.preset:
-            usable_state(run, runs_dir)
+        usable_state(run, runs_dir)
     os.makedirs(results_dir, exist_ok=True)
     summary = {"trained": [], "evaluated": {}, "study": []}
     context = Context(plan.dataset, plan.settings, data_dir)

@@ -176,5 +176,22 @@ def mean_std(values: Sequence[float], digits: int = 4, scale: float = 1.0,
     return f"{np.mean(values):.{digits}f} ± {np.std(values, ddof=1):.{digits}f}"
 
 
+def mean_interval(values: Sequence[float], digits: int = 4, scale: float = 1.0) -> str:
+    """`mean [95% t interval]` of `values` (seeds) times `scale`; one value: `v (1 seed)`.
+
+    Example:
+
+    >>> mean_interval([0.10, 0.12, 0.11], 3)
+    '0.110 [0.085, 0.135]'
+    """
+    if not values:
+        return "-"
+    interval = seed_interval(list(values))
+    if not interval.defined:
+        return f"{interval.mean * scale:.{digits}f} (1 seed)"
+    return (f"{interval.mean * scale:.{digits}f} [{interval.low * scale:.{digits}f}, "
+            f"{interval.high * scale:.{digits}f}]")
+
+
 def signed(value: float, digits: int = 4, scale: float = 1.0) -> str:
     return f"{value * scale:+.{digits}f}"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 
 from blur_keras.publishing.from_run import publish
-from blur_keras.zoo.files import BUILD_FILE, PresetError, read_build_spec, zoo_directory
+from blur_keras.zoo.files import (
+    BUILD_FILE, PresetError, preset_training_options, read_build_spec, zoo_directory)
 
 
 def build(runs_dir: str, zoo_dir: str | None = None, only: list[str] | None = None,
@@ -39,13 +40,11 @@ def build(runs_dir: str, zoo_dir: str | None = None, only: list[str] | None = No
         raise PresetError(f"{unknown} are not in {BUILD_FILE}; it builds {sorted(presets)}.")
     built = []
     for name in only or sorted(presets):
-        options = dict(presets[name])
-        notes = options.pop("notes", [])
-        model = name.partition(".")[0]
+        notes = presets[name].get("notes", [])
         run_dir = os.path.join(os.path.expanduser(runs_dir), name)
         print(f"== {name}: training in {run_dir}", flush=True)
-        train(TrainConfig(model=model, model_dir=run_dir, verbose=verbose,
-                          **{"eval_ensemble_sizes": (1,), **options}))
+        train(TrainConfig(model_dir=run_dir, verbose=verbose,
+                          **preset_training_options(name, zoo_dir)))
         publish(run_dir, name, zoo_dir, notes=notes)
         built.append(name)
     return built

@@ -173,3 +173,33 @@ def read_build_spec(zoo_dir: str | None = None) -> dict:
         raise PresetError(f"No {BUILD_FILE} in {os.path.dirname(path)}: nothing to build.")
     with open(path) as f:
         return json.load(f)
+
+
+def preset_training_options(name: str, zoo_dir: str | None = None) -> dict:
+    """The `TrainConfig` keyword arguments (all but `model_dir`) that build preset `name`.
+
+    The one reading of a preset's recipe in `build.json`: `python -m blur_keras.zoo build`
+    trains with it, and so does anything that must train the same run (the reproduction
+    study's seed 0 is the preset's own run).
+
+    Args:
+        name: a preset of `build.json`, e.g. `resnet_mcdo_18.fmnist_w16`.
+        zoo_dir: the zoo (default: `zoo_directory()`).
+
+    Returns:
+        `{"model": name's model part, "eval_ensemble_sizes": (1,), **the entry's options}`
+        without its `notes`.
+
+    Raises:
+        PresetError: no `build.json`, or `name` is not in it.
+
+    Example:
+
+    >>> preset_training_options("resnet_dnn_18.fmnist_w16")["model"]
+    'resnet_dnn_18'
+    """
+    presets = read_build_spec(zoo_dir)["presets"]
+    if name not in presets:
+        raise PresetError(f"{name} is not in {BUILD_FILE}; it builds {sorted(presets)}.")
+    options = {key: value for key, value in presets[name].items() if key != "notes"}
+    return {"model": name.partition(".")[0], "eval_ensemble_sizes": (1,), **options}

@@ -1,4 +1,9 @@
-"""A tiny study: width-4 ResNets trained for 2 steps, evaluated on a few images."""
+"""A tiny study: width-4 ResNets trained for 2 steps, evaluated on a few images; a zoo whose
+build.json holds a version-2-like recipe."""
+
+import json
+
+import pytest
 
 from study.plan import Settings, study_plan
 
@@ -11,8 +16,20 @@ TINY_SETTINGS = Settings(
     eval_batch=32, test_subset=64, main_sizes=(1, 2, 3), ablation_sizes=(1, 2),
     corruption_images=8, consistency_images=4, consistency_frames=3,
     perturbations=("translate", "gaussian_noise"), analysis_images=8, variance_samples=2,
-    hessian_batches=2, hessian_batch_size=8, hessian_iterations=2, speed_train_batch=16,
+    predictive_images=8, predictive_samples=2, hessian_batches=1, hessian_repeats=2,
+    hessian_batch_size=8, hessian_iterations=2, landscape_images=8, landscape_points=3,
+    bn_images=8, speed_train_batch=16,
     speed_eval_batch=16, speed_warmup=1, speed_steps=1, speed_rounds=3)
+
+
+#: The recipe of the report tests' plans (their results are fake: any recipe does).
+REPORT_RECIPE = {"dataset": "fashion_mnist", "model_args": {"width": 16}, "epochs": 4,
+                 "milestones": [2, 3]}
+
+
+def report_plan(**overrides):
+    """The default plan's runs with a fixed recipe (independent of zoo/build.json)."""
+    return study_plan(**{"recipe": REPORT_RECIPE, **overrides})
 
 
 def tiny_plan(**overrides):
@@ -21,3 +38,21 @@ def tiny_plan(**overrides):
                    recipe=TINY_RECIPE, settings=TINY_SETTINGS)
     options.update(overrides)
     return study_plan(**options)
+
+
+#: A converged-recipe-like build.json entry (what the lead writes for version 2), per model.
+def v2_entry(model):
+    model_args = {"width": 16, **({"mc_dropout": 0.1} if "mcdo" in model else {})}
+    return {"dataset": "fashion_mnist", "model_args": model_args, "schedule": "cosine",
+            "epochs": 15, "validation": "holdout", "seed": 0, "notes": ["the test's recipe"]}
+
+
+@pytest.fixture
+def zoo_dir(tmp_path):
+    """A zoo directory whose build.json holds a version-2-like recipe for the four presets."""
+    from study.plan import MAIN_MODELS, ZOO_TAG
+    directory = tmp_path / "zoo"
+    directory.mkdir()
+    spec = {"presets": {f"{model}.{ZOO_TAG}": v2_entry(model) for model in MAIN_MODELS}}
+    (directory / "build.json").write_text(json.dumps(spec, indent=2))
+    return str(directory)

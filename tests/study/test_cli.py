@@ -31,14 +31,19 @@ def test_bad_arguments_print_one_error_line_and_exit_2(args, message, tmp_path):
     assert not (tmp_path / "r").exists() and not (tmp_path / "study").exists()
 
 
-def test_status_lists_every_run_its_state_and_how_to_start_it(tmp_path):
-    plan = study_plan()
+def test_status_lists_every_run_its_state_and_how_to_start_it(tmp_path, zoo_dir):
+    plan = study_plan(zoo_dir=zoo_dir)
     text = format_status(plan, str(tmp_path / "runs"), str(tmp_path / "results"))
     for run in plan.runs:
         assert run.name in text
-    assert "resnet_mcdo_18.s0                        published" in text
+    # The shipped preset is of another recipe than this zoo's build.json: the study trains it,
+    # in the preset's own run directory (where the zoo build trains it too).
+    assert "resnet_mcdo_18.s0                        not started" in text
+    assert "the zoo's resnet_mcdo_18.fmnist_w16 is of another recipe" in text
     assert ("python -m blur_keras.training --model=resnet_dnn_18 --eval_ensemble_sizes=1 "
-            "--dataset=fashion_mnist --model_args='{\"width\": 16}' --epochs=4 --milestones=2,3 "
-            f"--seed=2 --model_dir={tmp_path}/runs/resnet_dnn_18.s2") in text
+            "--dataset=fashion_mnist --model_args='{\"width\": 16}' --schedule=cosine "
+            f"--epochs=15 --validation=holdout --seed=2 "
+            f"--model_dir={tmp_path}/runs/resnet_dnn_18.s2") in text
+    assert f"--seed=0 --model_dir={tmp_path}/runs/resnet_dnn_18.fmnist_w16" in text
     assert "ensembles.json                           missing" in text
-    assert "Left: 19 run(s) to train" in text
+    assert "Left: 22 run(s) to train, about " in text

@@ -9,14 +9,15 @@ import pytest
 from blur_keras import metrics, robustness
 from blur_keras.robustness import baselines
 from study import runner, speed
+from study.ablations import Ablation
 from study.ensembles import compute_ensembles
 from study.plan import study_plan
-from tests.study.conftest import TINY_RECIPE, TINY_SETTINGS
+from tests.study.conftest import TINY_RECIPE, TINY_SETTINGS, report_plan
 from tests.study.fake_results import fake_results
 
 
 def test_deep_ensembles_average_the_stored_probabilities(tmp_path):
-    plan = study_plan()
+    plan = report_plan()
     fake_results(tmp_path, plan, evaluations=("clean",), baseline=False, ablations=False,
                  speed=False)
     content = compute_ensembles(plan, str(tmp_path))
@@ -39,7 +40,7 @@ def test_deep_ensembles_average_the_stored_probabilities(tmp_path):
 
 
 def test_the_baseline_run_becomes_a_registered_baseline_of_its_own_images(tmp_path, monkeypatch):
-    plan = study_plan()
+    plan = report_plan()
     fake_results(tmp_path / "results", plan, seeds=(), ablations=False, speed=False)
     messages = []
     assert runner.write_baseline(plan, str(tmp_path / "results"), str(tmp_path), messages.append)
@@ -62,8 +63,8 @@ def test_the_baseline_run_becomes_a_registered_baseline_of_its_own_images(tmp_pa
 
 def tiny_speed_plan():
     return study_plan(models=("resnet_mcdo_18", "resnet_mcdo_smoothing_18"), seeds=(0,),
-                      ablations=(("stage2", "smoothing after stage 2 only",
-                                  {"smoothing_stages": [2]}),),
+                      ablations=(Ablation("stage2", "smoothing after stage 2 only",
+                                          {"smoothing_stages": [2]}, ()),),
                       baseline=False, presets=False, recipe=TINY_RECIPE, settings=TINY_SETTINGS)
 
 
