@@ -79,7 +79,7 @@ def plot(records: dict[str, dict], path: str) -> None:
         curves = record["curves"]
         axis.plot(curves["epoch"], curves["val_nll"], label=name,
                   linestyle="-" if parse(name)[3] is None else "--")
-    axis.set_xlabel("epoch (after the warm-up epoch)")
+    axis.set_xlabel("epoch (1 = the warm-up epoch)")
     axis.set_ylabel("validation NLL (one pass)")
     axis.set_ylim(top=min(0.6, axis.get_ylim()[1]))
     axis.legend(fontsize=7)
@@ -121,8 +121,8 @@ def page(records: dict[str, dict]) -> str:
         comparison_line(records, chosen),
         "",
         "## Runs (validation split)",
-        "Best epoch: the epoch of the lowest one-pass validation NLL / epochs trained (after the",
-        "warm-up epoch). Final evaluation at N = 1 and, for MC dropout, N = 10.",
+        "Best epoch: the epoch of the lowest one-pass validation NLL / epochs trained (counted from",
+        "1, the warm-up epoch). Final evaluation at N = 1 and, for MC dropout, N = 10.",
         "",
         "| run | schedule | epochs | rate | best epoch | NLL N=1 | acc N=1 | ECE N=1 | NLL N=10 | "
         "acc N=10 | ECE N=10 |",
