@@ -5,6 +5,7 @@ from its last backup):
     python scripts/recipe_search.py run --lane=0 [--runs_dir=~/runs/search]   # and --lane=1
     python scripts/recipe_search.py collect      # finished runs -> docs/recipe_search/runs/*.json
     python scripts/recipe_search_report.py       # -> docs/recipe_search.md and its plot
+    python scripts/recipe_search.py restore --runs_dir=...   # kept runs back as run directories
 
 Every run trains on the first 50,000 training images and validates on the last 10,000; the test
 split is read only by each run's final evaluation and is not used by any choice. The search is
@@ -29,6 +30,7 @@ import glob
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -45,6 +47,11 @@ LANES = (
 #: Finished runs' records, committed (outside zoo/, whose JSON files ship in the wheel).
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "docs", "recipe_search",
                        "runs")
+#: The `model.keras` of every finished 15-epoch run (the zoo's candidates), committed so that a
+#: preset can be published from its run on another machine (`restore`) without training it again.
+MODELS = os.path.join(os.path.dirname(RESULTS), "models")
+KEPT_EPOCHS = 15
+_PARTS = ("run", "curves", "result")
 THREAD_VARIABLES = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS")
 _NAME = re.compile(r"^(dnn|mcdo(?P<rate>0\.\d+))_(?P<schedule>cosine|multistep)_e(?P<epochs>\d+)$")
 
@@ -71,10 +78,10 @@ def command(name: str, runs_dir: str) -> list[str]:
             f"--model_dir={os.path.join(runs_dir, name)}"]
 
 
-def load_runs(directory: str = RESULTS) -> dict[str, dict]:
-    """The finished runs' records (`collect`), by run name."""
+def load_runs(directory: str | None = None) -> dict[str, dict]:
+    """The finished runs' records (`collect`; default directory `RESULTS`), by run name."""
     records = {}
-    for path in sorted(glob.glob(os.path.join(directory, "*.json"))):
+    for path in sorted(glob.glob(os.path.join(directory or RESULTS, "*.json"))):
         with open(path) as f:
             record = json.load(f)
         records[record["name"]] = record
@@ -163,17 +170,40 @@ def collect(runs_dir: str) -> None:
         if not _NAME.match(name) or not os.path.exists(os.path.join(directory, "result.json")):
             continue
         record = {"name": name, "command": " ".join(command(name, "RUNS_DIR")[1:])}
-        for part in ("run", "curves", "result"):
+        for part in _PARTS:
             with open(os.path.join(directory, f"{part}.json")) as f:
                 record[part] = json.load(f)
         with open(os.path.join(RESULTS, f"{name}.json"), "w") as f:
             json.dump(record, f, indent=1, sort_keys=True)
             f.write("\n")
+        if parse(name)[2] == KEPT_EPOCHS:
+            os.makedirs(MODELS, exist_ok=True)
+            shutil.copyfile(os.path.join(directory, "model.keras"),
+                            os.path.join(MODELS, f"{name}.keras"))
+
+
+def restore(runs_dir: str) -> list[str]:
+    """Writes every kept run back as a finished run directory `runs_dir/<name>` (run.json,
+    curves.json, result.json, model.keras), e.g. to publish it as a zoo preset on another
+    machine; an existing directory is left alone. Returns the names written."""
+    written = []
+    for name, record in load_runs().items():
+        model = os.path.join(MODELS, f"{name}.keras")
+        directory = os.path.join(runs_dir, name)
+        if not os.path.exists(model) or os.path.exists(directory):
+            continue
+        os.makedirs(directory)
+        for part in _PARTS:
+            with open(os.path.join(directory, f"{part}.json"), "w") as f:
+                json.dump(record[part], f, indent=2)
+        shutil.copyfile(model, os.path.join(directory, "model.keras"))
+        written.append(name)
+    return written
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("step", choices=("run", "collect"))
+    parser.add_argument("step", choices=("run", "collect", "restore"))
     parser.add_argument("--lane", type=int, default=0, choices=range(len(LANES)))
     parser.add_argument("--runs_dir", default=os.path.expanduser("~/runs/search"))
     parser.add_argument("--threads", type=int, default=1, help="TensorFlow threads per run.")
@@ -181,8 +211,10 @@ def main() -> None:
     runs_dir = os.path.expanduser(args.runs_dir)
     if args.step == "run":
         run(args.lane, runs_dir, args.threads)
-    else:
+    elif args.step == "collect":
         collect(runs_dir)
+    else:
+        print("restored", ", ".join(restore(runs_dir)) or "nothing")
 
 
 if __name__ == "__main__":

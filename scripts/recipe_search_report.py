@@ -16,7 +16,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from recipe_search import (RESULTS, chosen_mcdo_run, decisions, load_runs, parse,  # noqa: E402
+from recipe_search import (chosen_mcdo_run, decisions, load_runs, parse,  # noqa: E402
                            planned_runs, validation_nll)
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
@@ -110,6 +110,9 @@ def page(records: dict[str, dict]) -> str:
         "does not test); the epochs by 10 vs 15 (deterministic) and 5 vs 15 (MC dropout at the",
         "chosen rate), 15 being the longest the session allows. MC dropout at the chosen rate",
         "trains with the cosine schedule; if multistep wins, its multistep run is added.",
+        "The `model.keras` of every finished 15-epoch run is kept in `docs/recipe_search/models/`:",
+        "`python scripts/recipe_search.py restore --runs_dir=DIR` writes those runs back as finished",
+        "run directories, from which `python -m blur_keras.zoo publish` makes a preset.",
         "",
         f"Finished: {len(finished)} of {len(planned)} runs.",
         "",

@@ -2,6 +2,7 @@
 while a run they need is missing (scripts/recipe_search_report.py)."""
 
 import importlib.util
+import json
 import os
 import sys
 
@@ -107,3 +108,25 @@ def test_run_names_parse_and_bad_names_are_refused(report):
     assert report.parse("dnn_cosine_e10") == ("resnet_dnn_18", "cosine", 10, None)
     with pytest.raises(ValueError, match="not a run name of the search: 'dnn_adam_e10'"):
         report.parse("dnn_adam_e10")
+
+
+def test_collect_keeps_the_15_epoch_models_and_restore_writes_them_back(report, tmp_path,
+                                                                          monkeypatch):
+    search = sys.modules["recipe_search"]
+    monkeypatch.setattr(search, "RESULTS", str(tmp_path / "records"))
+    monkeypatch.setattr(search, "MODELS", str(tmp_path / "models"))
+    runs = tmp_path / "runs"
+    for name in ("dnn_cosine_e15", "mcdo0.1_cosine_e5", "dnn_cosine_e10"):
+        directory = runs / name
+        directory.mkdir(parents=True)
+        for part in ("run", "curves", "result"):
+            (directory / f"{part}.json").write_text(f'{{"part": "{part}"}}')
+        (directory / "model.keras").write_bytes(b"weights of " + name.encode())
+    (runs / "dnn_cosine_e10" / "result.json").unlink()       # not finished: not collected
+    search.collect(str(runs))
+    assert sorted(os.listdir(tmp_path / "models")) == ["dnn_cosine_e15.keras"]
+    restored = tmp_path / "elsewhere"
+    assert search.restore(str(restored)) == ["dnn_cosine_e15"]
+    assert (restored / "dnn_cosine_e15" / "model.keras").read_bytes() == b"weights of dnn_cosine_e15"
+    assert json.loads((restored / "dnn_cosine_e15" / "result.json").read_text()) == {"part": "result"}
+    assert search.restore(str(restored)) == []                # an existing directory is kept
