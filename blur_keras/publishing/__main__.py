@@ -5,8 +5,7 @@ program hands them over here).
 
 Examples:
     python -m blur_keras.publishing publish --run_dir=runs/my_run --name=resnet_mcdo_18.mine
-    python -m blur_keras.publishing publish --run_dirs=runs/s0,runs/s1,runs/s2 \
-        --name=resnet_dnn_18.mine_ens3          # a deep ensemble of three seeds' runs
+    python -m blur_keras.publishing publish --run_dirs=runs/s0,runs/s1,runs/s2 --name=resnet_dnn_18.mine_ens3
     python -m blur_keras.publishing build --runs_dir=~/blur_keras_runs   # rebuilds the shipped zoo
     python -m blur_keras.publishing readmes   # each preset's README.md again from its card
     python -m blur_keras.publishing reevaluate [NAME ...]   # the cards' metrics again, weights untouched
