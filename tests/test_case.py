@@ -168,10 +168,11 @@ def run_preset_test(name: str, first_test_images: tuple[np.ndarray, np.ndarray] 
                     ) -> keras.Model:
     """Runs the standard checks for one zoo preset.
 
-    Verifies the preset's files against their hashes, loads it (offline, in
-    safe mode, seeded as its card's evaluation), checks it against its card
-    (parameter count, input shape, one output per label) and that
-    `predict_proba` returns one probability row per image. With
+    Verifies the preset's files against their hashes (the index's version
+    of the weights is the card's), loads it (offline, in safe mode, seeded as
+    its card's evaluation; an ensemble preset as a `blur_keras.Ensemble`),
+    checks it against its card (parameter count, input shape, one output per
+    label) and that `predict_proba` returns one probability row per image. With
     `first_test_images`, it also reproduces the card's
     `evaluation.first_1000` numbers on them, as a user sees them: raw
     pixels in, batches and seed of the card's protocol.
@@ -189,16 +190,23 @@ def run_preset_test(name: str, first_test_images: tuple[np.ndarray, np.ndarray] 
 
     >>> run_preset_test("resnet_dnn_18.fmnist_w16")
     """
-    from blur_keras import predict_proba, zoo
+    from blur_keras import Ensemble, predict_proba, zoo
+    from blur_keras.predict import expected_input_shape
     from blur_keras.publishing.card_evaluation import EVAL_BATCH, EVALUATION_SEED
+    from blur_keras.zoo.files import preset_version, read_index
     assert zoo.verify(name) == [name]
     card = zoo.card(name)
     assert card["name"] == name
+    indexed = [read_index(z)[name] for z in zoo.zoo_directories() if name in read_index(z)]
+    assert preset_version(card) == preset_version(indexed[0]) >= 1
     model = zoo.load(name, seed=EVALUATION_SEED, compile=False)
     assert model.count_params() == card["parameters"]
     input_shape = tuple(card["preprocessing"]["input_shape"])
     classes = len(card["preprocessing"]["labels"])
-    assert tuple(model.input_shape[1:]) == input_shape and model.output_shape[-1] == classes
+    # An ensemble preset loads as a `blur_keras.Ensemble` (its members take raw pixels).
+    assert isinstance(model, Ensemble) == (card["builder"]["kind"] == "ensemble")
+    assert expected_input_shape(model) == input_shape
+    assert model.compute_output_shape((None,) + input_shape)[-1] == classes
     if first_test_images is None:
         images = np.random.default_rng(0).integers(0, 256, (4,) + input_shape, dtype="uint8")
     else:

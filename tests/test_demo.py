@@ -61,13 +61,17 @@ def test_demo_reproduces_the_cards_and_writes_its_figures(tiny_mcdo_zoo, tmp_pat
         card = json.loads((tiny_mcdo_zoo / name / "metadata.json").read_text())
         ours = written["results"][name]
         assert set(ours) == {"clean", "gaussian_noise", "defocus_blur", "contrast"}
+        # The cards' test split (here the same TEST_SUBSET images) comes from a 50-sample pass;
+        # their first_1000 (here those images too) from the demo's 10-sample pass.
+        assert set(card["evaluation"]["test"]) == {"1", "2", "5", "10", "20", "50"}
+        recorded = card["evaluation"]["first_1000"]
         for n in ("1", "2", "5", "10"):
             # The demo feeds raw pixels to the presets as loaded; the cards were measured on the
             # bare networks with standardised images: the same up to float32 rounding.
             for key in ("nll", "accuracy", "ece", "brier"):
-                assert ours["clean"][n][key] == pytest.approx(card["evaluation"]["test"][n][key],
-                                                              rel=1e-6, abs=1e-9)
-            assert ours["clean"][n]["accuracy"] == card["evaluation"]["test"][n]["accuracy"]
+                assert ours["clean"][n][key] == pytest.approx(recorded[n][key], rel=1e-6,
+                                                              abs=1e-9)
+            assert ours["clean"][n]["accuracy"] == recorded[n]["accuracy"]
             for condition, label in (("clean", ["clean"]), ("contrast", ["contrast", "s3"])):
                 row = next(r for r in rows if r[:len(label) + 1] == label + [n])
                 nll, acc, ece = row[len(label) + 1 + 3 * column:len(label) + 4 + 3 * column]
@@ -119,3 +123,21 @@ def test_walkthrough_rejects_bad_index(tmp_path):
     result = run_demo("--walkthrough", f"--output_dir={tmp_path}", "--index=10000")
     assert result.returncode == 2
     assert "error: index must be in [0, 10000)" in result.stderr
+
+
+def test_the_demo_compares_a_card_only_with_a_pass_of_as_many_samples():
+    from blur_keras.demo.report import card_reference
+    metrics = {"nll": 0.2, "accuracy": 0.9, "ece": 0.01}
+    old = {"splits": {"test": "test split, all images"},
+           "evaluation": {"stochastic": True, "test": {n: metrics for n in ("1", "2", "5", "10")},
+                          "first_1000": {"1": metrics}}}
+    new = {**old, "evaluation": {**old["evaluation"],
+                                 "test": {n: metrics for n in ("1", "2", "5", "10", "20", "50")}}}
+    # The whole split: a card of a 10-sample pass compares; one of a 50-sample pass does not.
+    assert card_reference(old, None)[0].startswith("test numbers")
+    assert card_reference(new, None) is None
+    # The first 1,000 images: both cards' first_1000 (a 10-sample pass) compare.
+    assert card_reference(new, 1000)[0].startswith("first_1000 numbers")
+    deterministic = {**new, "evaluation": {"stochastic": False, "test": {"1": metrics},
+                                           "first_1000": {"1": metrics}}}
+    assert card_reference(deterministic, None)[0].startswith("test numbers")

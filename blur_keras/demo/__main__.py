@@ -34,8 +34,9 @@ flags.DEFINE_integer("severity", DEFAULT_SEVERITY, "Severity of the corruptions,
 flags.DEFINE_integer("corruption_subset", DEFAULT_CORRUPTION_SUBSET,
                      "Test images corrupted: a random subset drawn with seed 0.")
 flags.DEFINE_integer("test_subset", 1000, "The first N test images (default 1,000: the cards' "
-                     "first_1000 numbers, under 3 minutes on 2 cores); 0: the whole split (the "
-                     "cards' test numbers, about 7 minutes).")
+                     "first_1000 numbers, under 3 minutes on 2 cores); 0: the whole split (about 7 "
+                     "minutes; compared with a card's test numbers where they come from a "
+                     "10-sample pass, as in cards written before the 50-sample pass).")
 program_flags.define_data_dir_flag()
 flags.DEFINE_bool("walkthrough", False, "Instead: the smoothing walkthrough on one test image.")
 flags.DEFINE_integer("index", 0, "--walkthrough: the Fashion-MNIST test image to show.")

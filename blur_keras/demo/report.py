@@ -43,20 +43,33 @@ def format_table(demo: dict) -> str:
     return "\n".join(lines)
 
 
-def card_reference(card: dict, test_subset: int | None) -> tuple[str, dict] | None:
+def card_reference(card: dict, test_subset: int | None,
+                   sizes: tuple[int, ...] = CARD_SIZES) -> tuple[str, dict] | None:
     """The card's metrics for the demo's test images: `(label, {N: metrics})`, or None.
 
     A card records its whole evaluated split (`evaluation.test`) and its
-    first 1,000 images (`evaluation.first_1000`), both from the demo's
-    10-sample pass.
+    first 1,000 images (`evaluation.first_1000`). Numbers compare only when
+    they come from a pass of as many samples as the demo's (`max(sizes)`):
+    the first 1,000 always do (a 10-sample pass); the test split does in
+    cards written before it took a 50-sample pass.
+
+    Args:
+        card: the preset's card.
+        test_subset: the demo's first N test images (None: all).
+        sizes: the ensemble sizes of the demo's pass.
+
+    Returns:
+        `(label, {"N": metrics})`, or None when no record of the card fits.
     """
+    evaluation = card["evaluation"]
     card_subset = card_test_subset(card)
-    if card_subset == test_subset:
-        return f"test numbers ({card['splits']['test']})", card["evaluation"]["test"]
+    passes = max(sizes)
+    if card_subset == test_subset and (not evaluation["stochastic"] or
+                                       max(int(n) for n in evaluation["test"]) == passes):
+        return f"test numbers ({card['splits']['test']})", evaluation["test"]
     first = min(FIRST_IMAGES, card_subset or FIRST_IMAGES)
-    if test_subset == first and "first_1000" in card["evaluation"]:
-        return f"first_1000 numbers (the first {first} test images)", \
-            card["evaluation"]["first_1000"]
+    if test_subset == first and "first_1000" in evaluation:
+        return f"first_1000 numbers (the first {first} test images)", evaluation["first_1000"]
     return None
 
 
@@ -69,11 +82,13 @@ def card_check(demo: dict) -> list[str]:
     lines = []
     for name, outcome in demo["presets"].items():
         card = outcome["card"]
-        reference = card_reference(card, demo["test_subset"])
+        reference = card_reference(card, demo["test_subset"], tuple(demo["sizes"]))
         if reference is None:
             lines.append(f"{name}: not compared: the demo used "
                          f"{'the first ' + str(demo['test_subset']) if demo['test_subset'] else 'all'}"
-                         f" test images, its card the {card['splits']['test']}.")
+                         f" test images in a {max(demo['sizes'])}-sample pass, its card the "
+                         f"{card['splits']['test']} in a "
+                         f"{max(int(n) for n in card['evaluation']['test'])}-sample pass.")
             continue
         label, recorded = reference
         lines.append(f"{name} (its card's {label}):")

@@ -1,7 +1,8 @@
 """The zoo, write side: presets made from training runs, measured for their cards, indexed.
 
 `publish(run_dir, name)` turns a finished training run into a preset;
-`build(runs_dir)` trains and publishes every preset of the zoo's `build.json`;
+`publish_ensemble(run_dirs, name)` turns finished runs of one recipe (other seeds) into a deep
+`Ensemble` preset; `build(runs_dir)` trains and publishes every preset of the zoo's `build.json`;
 `reevaluate` measures the cards again, `rewrite_readmes` writes their READMEs
 again; `save_preset` writes a preset directory. It may use training,
 evaluation and robustness; the read side (`blur_keras.zoo`: names, card, load,
@@ -13,7 +14,8 @@ Names are imported on first use.
 from blur_keras.lazy import lazy_exports
 
 _EXPORTS = {
-    "build": "building", "publish": "from_run", "reevaluate": "reevaluation",
+    "build": "building", "publish": "from_run", "publish_ensemble": "ensembles",
+    "reevaluate": "reevaluation",
     "rewrite_readmes": "readmes", "save_preset": "saving",
 }
 

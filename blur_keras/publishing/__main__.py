@@ -5,6 +5,7 @@ program hands them over here).
 
 Examples:
     python -m blur_keras.publishing publish --run_dir=runs/my_run --name=resnet_mcdo_18.mine
+    python -m blur_keras.publishing publish --run_dirs=runs/s0,runs/s1,runs/s2 --name=resnet_dnn_18.mine_ens3
     python -m blur_keras.publishing build --runs_dir=~/blur_keras_runs   # rebuilds the shipped zoo
     python -m blur_keras.publishing readmes   # each preset's README.md again from its card
     python -m blur_keras.publishing reevaluate [NAME ...]   # the cards' metrics again, weights untouched
@@ -26,8 +27,12 @@ define_flags()
 def check(argv: list[str]) -> tuple[str, list[str]]:
     """The verb and its names, checked before TensorFlow starts."""
     command, rest = parse_command(argv, WRITE_COMMANDS)
-    if command == "publish" and not (FLAGS.run_dir and FLAGS.name):
-        raise ProgramError(f"publish needs --run_dir and --name. {USAGE}")
+    if command == "publish" and not ((FLAGS.run_dir or FLAGS.run_dirs) and FLAGS.name):
+        raise ProgramError(f"publish needs --run_dir and --name (an ensemble: --run_dirs and "
+                           f"--name). {USAGE}")
+    if command == "publish" and FLAGS.run_dir and FLAGS.run_dirs:
+        raise ProgramError(f"publish takes --run_dir (one run) or --run_dirs (an ensemble's "
+                           f"runs), not both. {USAGE}")
     return command, rest
 
 
@@ -36,7 +41,11 @@ def main(command_and_names: tuple[str, list[str]]) -> None:
     from blur_keras import publishing
     from blur_keras.zoo import PresetError, zoo_directory
     try:
-        if command == "publish":
+        if command == "publish" and FLAGS.run_dirs:
+            card = publishing.publish_ensemble(FLAGS.run_dirs, FLAGS.name,
+                                               corruptions=FLAGS.corruptions)
+            print(f"published {card['name']} in {zoo_directory()}")
+        elif command == "publish":
             card = publishing.publish(os.path.expanduser(FLAGS.run_dir), FLAGS.name,
                                       corruptions=FLAGS.corruptions)
             print(f"published {card['name']} in {zoo_directory()}")

@@ -16,11 +16,16 @@ from blur_keras.zoo.architecture import build_from_directory
 
 #: Seed set before every evaluation of a preset (the cards' numbers; `load(..., seed=0)`).
 EVALUATION_SEED = 0
-#: Ensemble sizes of stochastic presets: one 10-sample pass over the test split (what
-#: `make demo` draws); N = 50 from a 50-sample pass over the first `FIRST_IMAGES` (a 50-sample pass
-#: over the whole split costs 500,000 forward passes: 17 CPU-minutes per preset on 2 cores).
-#: Deterministic presets are evaluated at N = 1.
-STOCHASTIC_SIZES = (1, 2, 5, 10)
+#: Ensemble sizes of stochastic presets on the test split: one 50-sample pass (N = 1 to 20 from
+#: its first samples; 500,000 forward passes over Fashion-MNIST's 10,000 test images, about 17
+#: CPU-minutes per preset on 2 cores). Deterministic presets are evaluated at N = 1.
+TEST_SIZES = (1, 2, 5, 10, 20, 50)
+#: Ensemble sizes of stochastic presets on the first `FIRST_IMAGES` test images: one 10-sample pass,
+#: what `make demo` draws and `tests/zoo/test_shipped.py` reproduces; N = `LARGE_SIZE` from its
+#: own 50-sample pass over the same images.
+FIRST_SIZES = (1, 2, 5, 10)
+#: The sizes of `FIRST_SIZES`' pass, under the name cards and the demo used before `TEST_SIZES`.
+STOCHASTIC_SIZES = FIRST_SIZES
 LARGE_SIZE = 50
 FIRST_IMAGES = 1000
 EVAL_BATCH = 500
@@ -93,25 +98,49 @@ def preset_evaluation(directory: str, dataset: str, stochastic: bool, test_subse
                       data_dir: str | None, say) -> dict:
     """A card's `evaluation`: the preset in `directory` as written, seed `EVALUATION_SEED`.
 
-    The test split (or its first `test_subset` images) at N = 1, 2, 5, 10 for stochastic
-    presets (N = 1 otherwise), the first 1,000 test images likewise (the first `test_subset`
-    when fewer: `first_images` records how many), and N = 50 on those.
+    Stochastic presets: the test split (or its first `test_subset` images) at
+    `TEST_SIZES` (N = 1, 2, 5, 10, 20, 50) from one 50-sample pass; the first
+    1,000 test images (the first `test_subset` when fewer: `first_images`
+    records how many) at `FIRST_SIZES` from one 10-sample pass (what `make
+    demo` draws and the shipped-zoo test reproduces), and N = 50 on those from
+    its own pass. Deterministic presets: N = 1 on both.
+
+    Args:
+        directory: the preset directory, as written.
+        dataset: its dataset.
+        stochastic: whether the preset samples at inference.
+        test_subset: the first N test images only (quick presets); None: the whole split.
+        data_dir: where the dataset is.
+        say: `str -> None` for progress (`print` also shows progress bars).
+
+    Returns:
+        `{"protocol", "stochastic", "test", "first_images", "first_1000", "first_1000_n50"}`,
+        each metrics entry `{"N": metrics.summary(...)}`.
+
+    Example:
+
+    >>> preset_evaluation("zoo/resnet_mcdo_18.fmnist_w16", "fashion_mnist", True, None, None,
+    ...                   print)["test"]["50"]["nll"]
     """
     say(f"{os.path.basename(directory)}: evaluating the test split")
-    sizes = STOCHASTIC_SIZES if stochastic else (1,)
     progress = say is print
     first_images = min(FIRST_IMAGES, test_subset or FIRST_IMAGES)
-    test = evaluate_preset(directory, dataset, test_subset, sizes, data_dir, progress)
-    first = evaluate_preset(directory, dataset, first_images, sizes, data_dir)
+    test = evaluate_preset(directory, dataset, test_subset,
+                           TEST_SIZES if stochastic else (1,), data_dir, progress)
+    first = evaluate_preset(directory, dataset, first_images,
+                            FIRST_SIZES if stochastic else (1,), data_dir)
     large = ({str(LARGE_SIZE): evaluate_preset(directory, dataset, first_images,
                                                (LARGE_SIZE,), data_dir)[str(LARGE_SIZE)]}
              if stochastic else {})
+    sizes = ", ".join(str(n) for n in TEST_SIZES)
+    first_sizes = ", ".join(str(n) for n in FIRST_SIZES)
     return {
         "protocol": (f"blur_keras.evaluation.evaluate_ensemble_sizes after "
                      f"keras.utils.set_random_seed({EVALUATION_SEED}), float32, batch "
                      f"{EVAL_BATCH}"
-                     + (f"; N = 1, 2, 5, 10 from one 10-sample pass; N = {LARGE_SIZE} from a "
-                        f"{LARGE_SIZE}-sample pass over the first {first_images} test images"
-                        if stochastic else "; deterministic: N = 1")),
+                     + (f"; the test split at N = {sizes} from one {max(TEST_SIZES)}-sample "
+                        f"pass; the first {first_images} test images at N = {first_sizes} from "
+                        f"one {max(FIRST_SIZES)}-sample pass and at N = {LARGE_SIZE} from a "
+                        f"{LARGE_SIZE}-sample pass" if stochastic else "; deterministic: N = 1")),
         "stochastic": stochastic, "test": test, "first_images": first_images,
         "first_1000": first, f"first_1000_n{LARGE_SIZE}": large}

@@ -6,7 +6,10 @@ import json
 import os
 
 from blur_keras.citation import paper_bibtex
-from blur_keras.zoo.files import README_FILE, ZOO_DIR_VARIABLE, in_shipped_zoo, is_path
+from blur_keras.publishing.card_sections import (
+    curves_lines, ensemble_lines, splits_lines, twin_lines)
+from blur_keras.zoo.files import (
+    README_FILE, ZOO_DIR_VARIABLE, in_shipped_zoo, is_path, preset_version)
 
 
 def _metric_rows(results: dict) -> list[str]:
@@ -29,6 +32,31 @@ def _load_lines(card: dict, directory: str | None) -> list[str]:
             f"model = blur_keras.zoo.load({json.dumps(directory)}, seed=0)"]
 
 
+def _architecture(card: dict) -> str:
+    """The card's builder in words: a registry model, or an ensemble of them."""
+    builder = card["builder"]
+    if builder.get("kind") == "ensemble":
+        member = builder["members"][0]
+        return (f"A deep ensemble of {len(builder['members'])} `{member['name']}` networks, "
+                f"each with builder arguments `{json.dumps(member['arguments'])}`")
+    return f"`{builder['name']}` with builder arguments `{json.dumps(builder['arguments'])}`"
+
+
+def _training_lines(training: dict) -> list[str]:
+    seeds = training["seed"]
+    seed = (f"seeds {', '.join(str(s) for s in seeds)} (one per network)"
+            if isinstance(seeds, list) else f"seed {seeds}")
+    return [
+        "## Training",
+        f"- rebuilt by: `{training['command']}`",
+        f"- equivalent single run: `{training['train_command']}`"
+        + (" (with each seed)" if isinstance(seeds, list) else ""),
+        f"- {training['warmup_epochs']} warm-up + {training['epochs']} scheduled epochs, "
+        f"{seed}, {training['precision']}, {training['steps']} steps, "
+        f"{training['wall_seconds'] / 60:.1f} min wall time on {training['machine']}",
+    ]
+
+
 def card_readme(card: dict, directory: str | None = None) -> str:
     """The Markdown README of one preset, generated from its card.
 
@@ -43,8 +71,7 @@ def card_readme(card: dict, directory: str | None = None) -> str:
     first_images = evaluation.get("first_images", 1000)
     lines = [
         f"# {card['name']}", "",
-        f"`{card['builder']['name']}` with builder arguments "
-        f"`{json.dumps(card['builder']['arguments'])}` "
+        f"Version {preset_version(card, card['name'])} of these weights. {_architecture(card)} "
         f"({card['parameters']:,} parameters), trained on {card['dataset']} "
         f"({card['splits']['train']}), evaluated on {card['splits']['test']}.", "",
         "```python",
@@ -64,13 +91,15 @@ def card_readme(card: dict, directory: str | None = None) -> str:
         "",
         "`load(..., include_preprocessing=False)` gives the bare network, which takes "
         "standardised images (as `blur_keras.data.load` yields them). The metrics below were "
-        "measured on it; the loaded model on the raw images gives the same.",
-        "", "## Test metrics",
+        "measured on it; the loaded model on the raw images gives the same.", "",
+        *splits_lines(card),
+        "## Test metrics",
         f"{evaluation['protocol']}", "",
         *_metric_rows(evaluation["test"]), "",
         f"First {first_images:,} test images (what the zoo's test checks"
         f"{'; the N = 50 row from its own 50-sample pass' if evaluation.get('first_1000_n50') else ''}):",
         "", *_metric_rows({**evaluation["first_1000"], **evaluation.get("first_1000_n50", {})}), "",
+        *twin_lines(card),
     ]
     corruptions = card.get("corruptions")
     if corruptions:
@@ -84,17 +113,10 @@ def card_readme(card: dict, directory: str | None = None) -> str:
             lines.append(f"| {name} | {100 * m['error']:.2f} | {m['nll']:.4f} | "
                          f"{100 * m['ece']:.2f} |")
         lines.append("")
-    lines += [
-        "## Training",
-        f"- rebuilt by: `{training['command']}`",
-        f"- equivalent single run: `{training['train_command']}`",
-        f"- {training['warmup_epochs']} warm-up + {training['epochs']} scheduled epochs, "
-        f"seed {training['seed']}, {training['precision']}, {training['steps']} steps, "
-        f"{training['wall_seconds'] / 60:.1f} min wall time on {training['machine']}",
-    ]
+    lines += [*ensemble_lines(card), *_training_lines(training), "", *curves_lines(card)]
     if card.get("notes"):
-        lines += ["", "## Notes", *[f"- {note}" for note in card["notes"]]]
-    lines += ["", "## Provenance",
+        lines += ["## Notes", *[f"- {note}" for note in card["notes"]], ""]
+    lines += ["## Provenance",
               f"- created {card['date']}; " + ", ".join(f"{k} {v}" for k, v in
                                                        card["versions"].items()),
               f"- license {card['license']}", "",

@@ -3,78 +3,82 @@
 from __future__ import annotations
 
 import datetime
-import json
 import os
 import platform
-import re
 import shlex
 
 import keras
 
-from blur_keras import data, evaluation, models, protocol
+from blur_keras import data, models, protocol
 from blur_keras.citation import paper_reference
-from blur_keras.publishing.card_evaluation import (
-    corruption_images, corruption_summary, preset_evaluation)
-from blur_keras.publishing.index import preset_entry, write_index
-from blur_keras.publishing.saving import save_preset, write_card
-from blur_keras.publishing.zoo_table import write_zoo_readme
+from blur_keras.publishing.preset_writer import check_name, spec_version, write_preset
+from blur_keras.publishing.runs import read_finished_run, run_splits, train_command
 from blur_keras.zoo.architecture import registry_builder
-from blur_keras.zoo.files import (
-    BUILD_FILE, PresetError, read_build_spec, read_index, zoo_directory)
+from blur_keras.zoo.files import BUILD_FILE, read_build_spec, zoo_directory
 from blur_keras.zoo.preprocessing import SCALING
 
 #: The command that rebuilds every shipped preset (written in each card).
 BUILD_COMMAND = "python -m blur_keras.zoo build"
 LICENSE = "Apache-2.0"
-_TAG = re.compile(r"^[a-z0-9_]+$")
+
+__all__ = ["BUILD_COMMAND", "LICENSE", "card_basics", "publish", "rebuild_command",
+           "train_command"]
 
 
-def train_command(config: dict) -> str:
-    """The `python -m blur_keras.training` line that trains a run with `config`."""
-    flags = ["--model", config["model"], "--dataset", config["dataset"]]
-    if config.get("model_args"):
-        flags += ["--model_args", json.dumps(config["model_args"])]
-    for key in ("epochs", "batch_size", "lr", "warmup_epochs", "gamma", "weight_decay",
-                "mixed_precision", "seed"):
-        flags += [f"--{key}", str(config[key])]
-    flags += ["--milestones", ",".join(str(m) for m in config["milestones"])]
-    if config.get("train_subset"):
-        flags += ["--train_subset", str(config["train_subset"])]
-    flags += ["--model_dir", "runs/" + config["model"]]
-    return "python -m blur_keras.training " + " ".join(
-        f"{flag}={shlex.quote(value)}" for flag, value in zip(flags[::2], flags[1::2]))
-
-
-def _rebuild_command(name: str, zoo_dir: str, run_dir: str) -> str:
+def rebuild_command(name: str, zoo_dir: str, publish_flags: str) -> str:
     """The one command that rebuilds the preset: the zoo's `build` for a preset of its
-    `build.json`, else `publish` of the run (after its `train_command`)."""
+    `build.json`, else `publish` with `publish_flags` (after the runs' `train_command`)."""
     if os.path.isfile(os.path.join(zoo_dir, BUILD_FILE)) and \
             name in read_build_spec(zoo_dir).get("presets", {}):
         return BUILD_COMMAND
-    return f"python -m blur_keras.zoo publish --run_dir={shlex.quote(run_dir)} --name={name}"
+    return f"python -m blur_keras.zoo publish {publish_flags} --name={name}"
 
 
-def _train_split(subset: int | None, examples: int) -> str:
-    """The card's words for the training images a run used."""
-    if subset and subset < examples:
-        return f"train split, first {subset} images"
-    return f"train split, all {examples} images"
+def card_basics(name: str, config: dict, result: dict, version: int,
+                test_subset: int | None) -> dict:
+    """What every card of a run's model says before it is measured: name, version, builder,
+    dataset, the images of each role, preprocessing, library versions, date, license,
+    citation."""
+    spec = models.parse(config["model"]).with_arguments(**(config.get("model_args") or {}))
+    dataset = data.get_spec(config["dataset"])
+    return {
+        "name": name, "version": version,
+        "builder": registry_builder(protocol.for_dataset(spec, config["dataset"],
+                                                         config.get("kl_weight"))),
+        "dataset": config["dataset"],
+        "splits": run_splits(config, test_subset),
+        "preprocessing": {"input_shape": list(dataset.image_shape), "mean": list(dataset.mean),
+                          "std": list(dataset.std), "scaling": SCALING,
+                          "labels": list(dataset.label_names or [])},
+        "versions": result["versions"],
+        "date": datetime.date.today().isoformat(),
+        "license": LICENSE,
+        "citation": paper_reference(),
+    }
+
+
+def machine() -> str:
+    """The machine a card says its preset was published on."""
+    return f"{os.cpu_count()}-core {platform.machine()} CPU"
 
 
 def publish(run_dir: str, name: str, zoo_dir: str | None = None, *, notes=(),
             corruptions: bool = True, progress: bool = True, data_dir: str | None = None,
-            test_subset: int | None = None) -> dict:
+            test_subset: int | None = None, version: int | None = None) -> dict:
     """Turns a finished training run into the preset `name` of a zoo, and indexes it.
 
     Reads the run's `result.json` (status `finished`) and `model.keras`,
     writes the preset's weights and a card naming the registry builder of
     its architecture (the run's model and its builder arguments under the
-    dataset's protocol), evaluates the preset as written
-    (seed `EVALUATION_SEED`; the full test split at N = 1, 2, 5, 10 and 50
-    for stochastic models, N = 1 otherwise; the first 1,000 test images;
-    the generated corruptions), writes its card and README, records every
-    file's SHA-256 and size in the zoo index and regenerates the zoo's
-    README table.
+    dataset's protocol), copies the run's `curves.json` with a plot of it
+    (`curves.png`; a card of a run without curves says so), evaluates the
+    preset as written (seed `EVALUATION_SEED`; the full test split at N = 1,
+    2, 5, 10, 20 and 50 from one 50-sample pass for stochastic models, N = 1
+    otherwise; the first 1,000 test images; the generated corruptions),
+    writes its card and README, records every file's SHA-256 and size in the
+    zoo index with the version, compares it with its deterministic twin
+    where that is in the zoo (and its stochastic twins with it), and
+    regenerates the zoo's README table.
 
     Args:
         run_dir: a `python -m blur_keras.training` run directory.
@@ -86,76 +90,37 @@ def publish(run_dir: str, name: str, zoo_dir: str | None = None, *, notes=(),
         data_dir: where the dataset is (see `blur_keras.data.load`).
         test_subset: evaluate on the first N test images only (quick presets
             and tests; the card says so). Shipped presets use the full split.
+        version: the version of the weights (default: the one `build.json` sets for `name`,
+            else 1).
 
     Returns:
         The card.
 
     Raises:
-        PresetError: the run is not finished, was fine-tuned (`init_from`), or the
-            name does not fit it.
+        PresetError: the run is not finished, the name does not fit it, a bad
+            version, or the zoo would exceed its size budget.
+
+    Example:
+
+    >>> publish("runs/resnet_mcdo_18", "resnet_mcdo_18.mine", "my_zoo")["evaluation"]["test"]["10"]
     """
     zoo_dir = zoo_dir or zoo_directory()
-    result_path = os.path.join(run_dir, "result.json")
-    if not os.path.isfile(result_path):
-        raise PresetError(f"{run_dir} holds no result.json: not a finished training run.")
-    with open(result_path) as f:
-        result = json.load(f)
-    if result.get("status") != "finished":
-        raise PresetError(f"The run in {run_dir} is not finished (status "
-                          f"{result.get('status')!r}); only finished runs are published.")
+    result = read_finished_run(run_dir)
     config = result["config"]
-    if config.get("init_from") is not None or config.get("retrofit") is not None:
-        raise PresetError(f"The run in {run_dir} was fine-tuned from {config.get('init_from')}"
-                          f"{' and retrofitted' if config.get('retrofit') is not None else ''}: "
-                          f"a preset's card names a registry builder and one training command, "
-                          f"which cannot say how it was made; such runs are not published.")
-    model_name, _, tag = name.partition(".")
-    if model_name != config["model"] or not _TAG.match(tag):
-        raise PresetError(f"Preset names are '{config['model']}.<tag>' for this run, the tag in "
-                          f"lowercase letters, digits and '_'; received {name!r}.")
+    check_name(name, config["model"])
+    version = spec_version(zoo_dir, name, version)
     model = keras.saving.load_model(os.path.join(run_dir, "model.keras"), safe_mode=True)
-    directory = os.path.join(zoo_dir, name)
-    spec = models.parse(config["model"]).with_arguments(**(config.get("model_args") or {}))
-    builder = registry_builder(protocol.for_dataset(spec, config["dataset"],
-                                                    config.get("kl_weight")))
-    draft = save_preset(model, directory, {"name": name, "builder": builder})   # what is evaluated
-    stochastic = evaluation.is_stochastic(model)
-    say = print if progress else (lambda *_: None)
-    spec = data.get_spec(config["dataset"])
-    epoch_seconds = result.get("training_seconds") or result["training_seconds_this_session"]
-    card = {
-        "name": name, "builder": builder,
-        "parameters": int(model.count_params()), "dataset": config["dataset"],
-        "splits": {"train": _train_split(config.get("train_subset"), spec.train_examples),
-                   "test": f"{spec.test_split} split, "
-                           f"{'first ' + str(test_subset) if test_subset else 'all'} images"},
-        "preprocessing": {"input_shape": list(spec.image_shape), "mean": list(spec.mean),
-                          "std": list(spec.std),
-                          "scaling": SCALING,
-                          "labels": list(spec.label_names or [])},
-        "training": {"command": _rebuild_command(name, zoo_dir, run_dir),
-                     "train_command": train_command(config),
-                     "config": config, "seed": config["seed"], "epochs": config["epochs"],
-                     "warmup_epochs": config["warmup_epochs"],
-                     "precision": config["mixed_precision"].replace("none", "float32"),
-                     "steps": result["steps"], "wall_seconds": epoch_seconds,
-                     "machine": f"{os.cpu_count()}-core {platform.machine()} CPU",
-                     "history": result["history"]},
-        "versions": result["versions"],
-        "date": datetime.date.today().isoformat(),
-        "license": LICENSE,
-        "citation": paper_reference(),
-        "evaluation": preset_evaluation(directory, config["dataset"], stochastic, test_subset,
-                                        data_dir, say),
-        "notes": list(notes),
-    }
-    if corruptions:
-        say(f"{name}: generated corruptions")
-        card["corruptions"] = corruption_summary(directory, config["dataset"], data_dir,
-                                                 images=corruption_images(test_subset))
-    card = write_card(directory, card, draft["files"])
-    index = read_index(zoo_dir)
-    index[name] = preset_entry(directory)
-    write_index(index, zoo_dir)
-    write_zoo_readme(zoo_dir)
-    return card
+    card = card_basics(name, config, result, version, test_subset)
+    card["training"] = {
+        "command": rebuild_command(name, zoo_dir, f"--run_dir={shlex.quote(run_dir)}"),
+        "train_command": train_command(config),
+        "config": config, "seed": config["seed"], "epochs": config["epochs"],
+        "warmup_epochs": config["warmup_epochs"],
+        "precision": config["mixed_precision"].replace("none", "float32"),
+        "steps": result["steps"],
+        "wall_seconds": result.get("training_seconds") or result["training_seconds_this_session"],
+        "machine": machine(), "history": result["history"]}
+    card["notes"] = list(notes)
+    return write_preset(zoo_dir, model, card, [(f"seed {config['seed']}", run_dir)],
+                        corruptions=corruptions, progress=progress, data_dir=data_dir,
+                        test_subset=test_subset)

@@ -1,4 +1,4 @@
-"""The zoo index written: every preset's files with their SHA-256 and size."""
+"""The zoo index written: every preset's version and files with their SHA-256 and size."""
 
 from __future__ import annotations
 
@@ -6,12 +6,28 @@ import json
 import os
 
 from blur_keras.integrity import file_record
-from blur_keras.zoo.files import INDEX_FILE, PRESET_FILES
+from blur_keras.zoo.files import DEFAULT_VERSION, INDEX_FILE, OPTIONAL_FILES, PRESET_FILES
 
 
-def preset_entry(directory: str) -> dict:
-    """The index entry of a preset directory: `{"files": {name: record}}` for `PRESET_FILES`."""
-    return {"files": {name: file_record(os.path.join(directory, name)) for name in PRESET_FILES}}
+def preset_entry(directory: str, version: int = DEFAULT_VERSION) -> dict:
+    """The index entry of a preset directory.
+
+    Args:
+        directory: the preset directory.
+        version: the version of its weights (as its card records it).
+
+    Returns:
+        `{"version": version, "files": {name: record}}` for `PRESET_FILES` and
+        those of `OPTIONAL_FILES` (the curves) the directory holds.
+
+    Example:
+
+    >>> preset_entry("zoo/resnet_dnn_18.fmnist_w16", 2)["files"]["curves.json"]["bytes"]
+    """
+    names = list(PRESET_FILES) + [name for name in OPTIONAL_FILES
+                                  if os.path.isfile(os.path.join(directory, name))]
+    return {"version": version,
+            "files": {name: file_record(os.path.join(directory, name)) for name in names}}
 
 
 def write_index(index: dict, zoo_dir: str) -> None:

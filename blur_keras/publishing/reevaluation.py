@@ -9,6 +9,7 @@ from blur_keras.publishing.card_evaluation import (
     corruption_images, corruption_summary, preset_evaluation)
 from blur_keras.publishing.index import preset_entry, write_index
 from blur_keras.publishing.saving import write_card
+from blur_keras.publishing.twins import refresh_twins
 from blur_keras.publishing.zoo_table import write_zoo_readme
 from blur_keras.zoo.files import PresetError, read_index, zoo_directory
 from blur_keras.zoo.preset import card_in_zoo
@@ -22,7 +23,8 @@ def reevaluate(names=None, zoo_dir: str | None = None, data_dir: str | None = No
     new MC dropout masks): every preset is verified, then each chosen preset's
     `evaluation` (and its corruption summary, where the card has one) is
     computed again exactly as `publish` computes it, and its card, README, index
-    entry and the zoo's table are rewritten. The weights are not touched.
+    entry, the twin comparisons (`refresh_twins`) and the zoo's table are
+    rewritten. The weights are not touched.
 
     Args:
         names: presets to re-evaluate (default: every preset of the zoo).
@@ -60,5 +62,6 @@ def reevaluate(names=None, zoo_dir: str | None = None, data_dir: str | None = No
         write_card(directory, card, records)
         index[name]["files"].update(preset_entry(directory)["files"])
     write_index(index, zoo_dir)
+    refresh_twins(zoo_dir)                  # the twin comparisons of the new numbers
     write_zoo_readme(zoo_dir)
     return names

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import os
 
-from blur_keras.zoo.files import CARD_FILE, README_FILE, read_index
+from blur_keras.publishing.shipping import not_shipped_lines
+from blur_keras.publishing.twins import twin_lines
+from blur_keras.zoo.files import CARD_FILE, README_FILE, preset_version, read_index
 
 #: Ensemble sizes shown in the zoo table.
 TABLE_SIZES = ("1", "10")
@@ -14,15 +16,26 @@ TABLE_SIZES = ("1", "10")
 def zoo_table(cards: list[dict], latency: dict | None = None) -> str:
     """The keras.applications-style table of the zoo (Markdown), one row per preset.
 
+    A `version` column (of the weights) is shown once a card records one (cards published
+    before versions were recorded are version 1).
+
     Args:
         cards: the presets' cards.
         latency: `{preset: ms per image}` measured by `benchmarks/zoo_latency.py`.
+
+    Returns:
+        The Markdown table.
+
+    Example:
+
+    >>> print(zoo_table(read_cards("zoo", ["resnet_dnn_18.fmnist_w16"])))
     """
     latency = latency or {}
-    header = ("| preset | parameters | size (MB) | "
+    versions = any("version" in card for card in cards)
+    header = ("| preset | " + ("version | " if versions else "") + "parameters | size (MB) | "
               + " | ".join(f"Acc N={n} | NLL N={n} | ECE N={n}" for n in TABLE_SIZES)
               + " | CPU ms/image |")
-    rows = [header, "|" + "---|" * (4 + 3 * len(TABLE_SIZES))]
+    rows = [header, "|" + "---|" * (4 + versions + 3 * len(TABLE_SIZES))]
     for card in sorted(cards, key=lambda c: c["name"]):
         test = card["evaluation"]["test"]
         size = sum(record["bytes"] for record in card["files"].values()) / 1e6
@@ -32,9 +45,18 @@ def zoo_table(cards: list[dict], latency: dict | None = None) -> str:
             cells += ([f"{100 * m['accuracy']:.2f}", f"{m['nll']:.4f}", f"{100 * m['ece']:.2f}"]
                       if m else ["-", "-", "-"])
         ms = latency.get(card["name"])
-        rows.append(f"| `{card['name']}` | {card['parameters']:,} | {size:.2f} | "
+        version = f"{preset_version(card, card['name'])} | " if versions else ""
+        rows.append(f"| `{card['name']}` | {version}{card['parameters']:,} | {size:.2f} | "
                     + " | ".join(cells) + f" | {f'{ms:.2f}' if ms else '-'} |")
     return "\n".join(rows)
+
+
+def zoo_notes(cards: list[dict], zoo_dir: str | None = None) -> str:
+    """The lines under the table: each stochastic preset (and ensemble) against its twin, one
+    line per pair, and the presets `build.json` did not ship (`not_shipped.json`); empty when
+    there is neither."""
+    lines = twin_lines(cards) + (not_shipped_lines(zoo_dir) if zoo_dir else [])
+    return "\n".join(lines)
 
 
 def read_cards(zoo_dir: str, names: list[str]) -> list[dict]:
@@ -69,7 +91,11 @@ def write_zoo_readme(zoo_dir: str) -> str:
         with open(latency_path) as f:
             measured = json.load(f)
         latency, machine = measured["ms_per_image"], measured.get("machine", "")
-    text = ZOO_README_HEAD + zoo_table(read_cards(zoo_dir, names), latency) + "\n"
+    cards = read_cards(zoo_dir, names)
+    text = ZOO_README_HEAD + zoo_table(cards, latency) + "\n"
+    notes = zoo_notes(cards, zoo_dir)
+    if notes:
+        text += "\n" + notes + "\n"
     if machine:
         text += f"\nLatency measured on: {machine}.\n"
     path = os.path.join(zoo_dir, README_FILE)

@@ -5,6 +5,7 @@ Examples:
     python -m blur_keras.zoo show resnet_mcdo_smoothing_18.fmnist_w16
     python -m blur_keras.zoo verify                 # every preset's every hash
     python -m blur_keras.zoo publish --run_dir=runs/my_run --name=resnet_mcdo_18.mine
+    python -m blur_keras.zoo publish --run_dirs=runs/s0,runs/s1,runs/s2 --name=resnet_dnn_18.mine_ens3
     python -m blur_keras.zoo build --runs_dir=~/blur_keras_runs   # rebuilds the shipped zoo
     python -m blur_keras.zoo readmes   # each preset's README.md again from its card (new template)
     python -m blur_keras.zoo reevaluate [NAME ...]   # the cards' metrics again, weights untouched

@@ -2,8 +2,10 @@
 
 A card records the architecture once, as keras-hub records a backbone's class and constructor
 arguments: `"builder": {"kind": "registry", "name": "resnet_mcdo_18", "arguments": {...}}`, the
-registry name and every argument it was built with (the dataset protocol's included). Nothing
-else describes the graph, and no code is read from a file: the name must be registered.
+registry name and every argument it was built with (the dataset protocol's included). A deep
+ensemble's card names its members' builders: `{"kind": "ensemble", "members": [{"kind":
+"registry", ...}, ...]}`, built as a `blur_keras.Ensemble` of them. Nothing else describes the
+graph, and no code is read from a file: every name must be registered.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ import keras
 from blur_keras import models
 from blur_keras.zoo.files import CARD_FILE, WEIGHTS_FILE, PresetError
 
-#: The one kind of builder a card names: a model of `blur_keras.models`' registry.
+#: A card's builder: a model of `blur_keras.models`' registry, or an ensemble of such models.
 REGISTRY = "registry"
+ENSEMBLE = "ensemble"
 
 
 def registry_builder(spec: models.ModelSpec) -> dict:
@@ -41,6 +44,82 @@ def registry_builder(spec: models.ModelSpec) -> dict:
             "arguments": json.loads(json.dumps(dict(spec.arguments)))}
 
 
+def ensemble_builder(members: list[dict]) -> dict:
+    """The card's `builder` for a deep ensemble of registry models (`blur_keras.Ensemble`).
+
+    Args:
+        members: each member's `registry_builder`, in the order of the ensemble's weights.
+
+    Returns:
+        `{"kind": "ensemble", "members": [...]}`.
+
+    Raises:
+        PresetError: fewer than two members, or a member that is not a registry builder.
+
+    Example:
+
+    >>> ensemble_builder([registry_builder(spec)] * 3)["members"][0]["name"]
+    'resnet_dnn_18'
+    """
+    members = list(members)
+    if len(members) < 2 or not all(isinstance(m, dict) and m.get("kind") == REGISTRY
+                                   for m in members):
+        raise PresetError(f"An ensemble's builder needs two or more registry builders "
+                          f"(registry_builder(spec)); received {members!r}.")
+    return {"kind": ENSEMBLE, "members": [json.loads(json.dumps(m)) for m in members]}
+
+
+def registry_name(card: dict) -> str | None:
+    """The registry model a preset is (an ensemble's: its members', when they share one).
+
+    Example:
+
+    >>> registry_name(blur_keras.zoo.card("resnet_dnn_18.fmnist_w16"))
+    'resnet_dnn_18'
+    """
+    builder = card.get("builder")
+    if not isinstance(builder, dict):
+        return None
+    if builder.get("kind") == ENSEMBLE:
+        names = {m.get("name") for m in builder.get("members") or () if isinstance(m, dict)}
+        return names.pop() if len(names) == 1 else None
+    return builder.get("name")
+
+
+def _registry_model(preset: str, builder, overrides: Mapping[str, Any] | None) -> keras.Model:
+    """The registry model a `registry_builder` names, with `overrides` (no weights)."""
+    if not isinstance(builder, dict) or builder.get("kind") != REGISTRY \
+            or not isinstance(builder.get("arguments"), dict):
+        raise PresetError(f"Preset {preset}: its card's builder {builder!r} does not build a "
+                          f"model (expected {{\"kind\": \"{REGISTRY}\", \"name\": ..., "
+                          f"\"arguments\": {{...}}}}, or {{\"kind\": \"{ENSEMBLE}\", "
+                          f"\"members\": [...]}} of those).")
+    try:
+        return models.get(builder.get("name"), **{**builder["arguments"], **(overrides or {})})
+    except Exception as error:     # an unknown name or argument fails in many ways
+        raise PresetError(f"Preset {preset}: its card's builder does not build a model "
+                          f"({type(error).__name__}: {error}).") from None
+
+
+def _architecture(preset: str, builder, overrides: Mapping[str, Any] | None) -> keras.Model:
+    """The model a card's builder describes, built (no weights)."""
+    if not (isinstance(builder, dict) and builder.get("kind") == ENSEMBLE):
+        return _registry_model(preset, builder, overrides)
+    members = builder.get("members")
+    if not isinstance(members, list) or len(members) < 2:
+        raise PresetError(f"Preset {preset}: its card's ensemble builder names {members!r}; "
+                          f"expected a list of two or more registry builders.")
+    from blur_keras.predict import Ensemble
+    networks = [_registry_model(preset, member, overrides) for member in members]
+    try:
+        ensemble = Ensemble(networks, name=preset.replace(".", "_"))
+    except ValueError as error:
+        raise PresetError(f"Preset {preset}: its ensemble's members do not fit together "
+                          f"({error}).") from None
+    ensemble.build((None,) + tuple(ensemble.expected_input_shape or ()))
+    return ensemble
+
+
 def build_network(card: dict, weights: str, overrides: Mapping[str, Any] | None = None
                   ) -> keras.Model:
     """The bare network of a preset: its card's builder, then its weights.
@@ -52,27 +131,18 @@ def build_network(card: dict, weights: str, overrides: Mapping[str, Any] | None 
     Args:
         card: the preset's card.
         weights: its weights file.
-        overrides: builder arguments that replace the card's (e.g. `mc_dropout=0.1`); the
-            weights must still fit.
+        overrides: builder arguments that replace the card's (e.g. `mc_dropout=0.1`; an
+            ensemble's: every member's); the weights must still fit.
 
     Returns:
-        The functional `keras.Model`, with the weights.
+        The functional `keras.Model` (a `blur_keras.Ensemble` of them for an ensemble's
+        card), with the weights.
 
     Raises:
         PresetError: the builder does not build a model, or the weights do not fit it.
     """
     preset = card.get("name", os.path.basename(os.path.dirname(weights)))
-    builder = card.get("builder")
-    if not isinstance(builder, dict) or builder.get("kind") != REGISTRY \
-            or not isinstance(builder.get("arguments"), dict):
-        raise PresetError(f"Preset {preset}: its card's builder {builder!r} does not build a "
-                          f"model (expected {{\"kind\": \"{REGISTRY}\", \"name\": ..., "
-                          f"\"arguments\": {{...}}}}).")
-    try:
-        model = models.get(builder.get("name"), **{**builder["arguments"], **(overrides or {})})
-    except Exception as error:     # an unknown name or argument fails in many ways
-        raise PresetError(f"Preset {preset}: its card's builder does not build a model "
-                          f"({type(error).__name__}: {error}).") from None
+    model = _architecture(preset, card.get("builder"), overrides)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:

@@ -21,6 +21,9 @@ def define_flags() -> None:
     """Defines the zoo program's flags in the calling program: its `--help` lists them."""
     flags.disclaim_key_flags()    # the DEFINEs below count as the caller's, not this module's
     flags.DEFINE_string("run_dir", None, "publish: the finished training run.")
+    flags.DEFINE_list("run_dirs", None, "publish: the finished training runs of a deep ensemble "
+                      "(one model and recipe, other seeds), for a preset named "
+                      "'{registry name}.{tag}_ens{K}'.")
     flags.DEFINE_string("name", None, "publish: the preset name, '{registry name}.{tag}'.")
     flags.DEFINE_string("zoo_dir", None, "A zoo of yours, as $BLUR_KERAS_ZOO_DIR: its presets are "
                         "listed, shown and verified beside the shipped ones; publish, build and "
@@ -38,7 +41,7 @@ COMMANDS = tuple(NAMES_TAKEN)
 #: The verbs that write presets: `python -m blur_keras.publishing` runs them.
 WRITE_COMMANDS = ("publish", "build", "readmes", "reevaluate")
 USAGE = ("usage: python -m blur_keras.zoo list | show NAME | verify [NAME] | "
-         "publish --run_dir=DIR --name=NAME | build [--runs_dir=DIR] [--only=NAME,...] | readmes | "
+         "publish --run_dir=DIR|--run_dirs=DIR,DIR,... --name=NAME | build [--runs_dir=DIR] [--only=NAME,...] | readmes | "
          "reevaluate [NAME ...]")
 #: The verbs for which a preset that fails its check is exit status 1 (not bad input, 2).
 CHECKING_COMMANDS = ("verify", "show", "readmes")

@@ -16,6 +16,15 @@ CARD_FILE = "metadata.json"
 README_FILE = "README.md"
 #: The files every preset directory holds, all hashed in the index.
 PRESET_FILES = (WEIGHTS_FILE, CARD_FILE, README_FILE)
+#: The training run's per-epoch curves and their plot: in presets published from a run that
+#: recorded them (hashed in the index, and in the card, like the weights).
+CURVES_FILE = "curves.json"
+CURVES_PLOT = "curves.png"
+#: Files a preset directory may hold besides `PRESET_FILES`.
+OPTIONAL_FILES = (CURVES_FILE, CURVES_PLOT)
+#: The version of a preset's weights when its card and index entry record none (presets
+#: published before versions were recorded).
+DEFAULT_VERSION = 1
 #: In the zoo: `{"presets": {name: {"dataset": ..., training options...}}}`.
 BUILD_FILE = "build.json"
 
@@ -108,7 +117,8 @@ def in_shipped_zoo(directory: str) -> bool:
 
 
 def read_index(zoo_dir: str | None = None) -> dict:
-    """The zoo index: `{preset: {"files": {name: record}, "url"?: ...}}` (empty without one)."""
+    """The zoo index: `{preset: {"version"?: n, "files": {name: record}, "url"?: ...}}` (empty
+    without one)."""
     path = os.path.join(zoo_dir or zoo_directory(), INDEX_FILE)
     if not os.path.isfile(path):
         return {}
@@ -166,6 +176,30 @@ def verify_directory(directory: str, records: dict, preset: str, source: str) ->
         check_file(os.path.join(directory, name), record, preset, source)
 
 
+def preset_version(record: dict, preset: str = "preset") -> int:
+    """The version of a preset's weights that a card or an index entry records.
+
+    Args:
+        record: the card, or the preset's entry in a zoo index.
+        preset: the preset's name, for messages.
+
+    Returns:
+        The recorded `version` (an integer from 1), `DEFAULT_VERSION` when none is recorded.
+
+    Raises:
+        PresetError: a recorded version that is not an integer from 1.
+
+    Example:
+
+    >>> preset_version({"version": 2, "files": {}})
+    2
+    """
+    version = record.get("version", DEFAULT_VERSION)
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise PresetError(f"Preset {preset}: its version {version!r} is not an integer from 1.")
+    return version
+
+
 def read_build_spec(zoo_dir: str | None = None) -> dict:
     """The presets the zoo is built from and their training options (`zoo/build.json`)."""
     path = os.path.join(zoo_dir or zoo_directory(), BUILD_FILE)
@@ -173,6 +207,10 @@ def read_build_spec(zoo_dir: str | None = None) -> dict:
         raise PresetError(f"No {BUILD_FILE} in {os.path.dirname(path)}: nothing to build.")
     with open(path) as f:
         return json.load(f)
+
+
+#: Keys of a `build.json` preset entry that are not `TrainConfig` options.
+NOT_TRAINING_OPTIONS = ("notes", "version", "ship_if")
 
 
 def preset_training_options(name: str, zoo_dir: str | None = None) -> dict:
@@ -188,7 +226,7 @@ def preset_training_options(name: str, zoo_dir: str | None = None) -> dict:
 
     Returns:
         `{"model": name's model part, "eval_ensemble_sizes": (1,), **the entry's options}`
-        without its `notes`.
+        without the keys that are not training options (`NOT_TRAINING_OPTIONS`).
 
     Raises:
         PresetError: no `build.json`, or `name` is not in it.
@@ -201,5 +239,6 @@ def preset_training_options(name: str, zoo_dir: str | None = None) -> dict:
     presets = read_build_spec(zoo_dir)["presets"]
     if name not in presets:
         raise PresetError(f"{name} is not in {BUILD_FILE}; it builds {sorted(presets)}.")
-    options = {key: value for key, value in presets[name].items() if key != "notes"}
+    options = {key: value for key, value in presets[name].items()
+               if key not in NOT_TRAINING_OPTIONS}
     return {"model": name.partition(".")[0], "eval_ensemble_sizes": (1,), **options}

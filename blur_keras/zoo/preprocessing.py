@@ -27,12 +27,21 @@ def with_preprocessing(model: keras.Model, card: dict) -> keras.Model:
         model: the bare network of a preset (a functional model with one input).
         card: the preset's card.
 
+    An `Ensemble` (a deep-ensemble preset) becomes the `Ensemble` of its
+    members, each behind the standardisation.
+
     Returns:
         The model taking raw pixels, named as `model`.
 
     Raises:
         PresetError: the card describes a standardisation other than `SCALING`.
     """
+    from blur_keras.predict import Ensemble
+    if isinstance(model, Ensemble):
+        ensemble = Ensemble([with_preprocessing(member, card) for member in model.members],
+                            from_logits=model.from_logits, name=model.name)
+        ensemble.build((None,) + tuple(ensemble.expected_input_shape or ()))
+        return ensemble
     preprocessing = card["preprocessing"]
     if preprocessing.get("scaling") != SCALING:
         raise PresetError(

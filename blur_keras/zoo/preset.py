@@ -10,8 +10,9 @@ import keras
 
 from blur_keras.zoo.architecture import build_network
 from blur_keras.zoo.files import (
-    CARD_FILE, WEIGHTS_FILE, PresetError, UnknownPresetError, card_source, check_file,
-    index_source, is_path, locate, read_index, verify_directory, zoo_directories)
+    CARD_FILE, OPTIONAL_FILES, WEIGHTS_FILE, PresetError, UnknownPresetError, card_source,
+    check_file, index_source, is_path, locate, preset_version, read_index, verify_directory,
+    zoo_directories)
 from blur_keras.zoo.preprocessing import with_preprocessing
 from blur_keras.zoo.remote import fetch_weights
 
@@ -49,7 +50,23 @@ def _verified_in_zoo(zoo_dir: str, name: str, entry: dict) -> tuple[str, str | N
             check_file(os.path.join(directory, file_name), record, name, source)
     else:
         verify_directory(directory, records, name, source)
+    _check_version(name, directory, entry, source)
     return directory, weights, f"its card ({os.path.join(directory, CARD_FILE)})"
+
+
+def _check_version(name: str, directory: str, entry: dict, source: str) -> None:
+    """Refuses a card whose version of the weights is not the one its zoo's index records (both
+    default to 1: presets published before versions were recorded)."""
+    try:
+        with open(os.path.join(directory, CARD_FILE)) as f:
+            card = json.load(f)
+    except (OSError, ValueError):
+        return                      # `_read_card` says what is wrong with it
+    indexed = preset_version(entry, name)
+    recorded = preset_version(card, name) if isinstance(card, dict) else indexed
+    if recorded != indexed:
+        raise PresetError(f"Preset {name}: its card is version {recorded} of the weights, "
+                          f"{source} records version {indexed}. Nothing was loaded.")
 
 
 def card_in_zoo(zoo_dir: str, name: str) -> dict:
@@ -84,10 +101,17 @@ def _read_card(preset: str, directory: str, weights: str | None, source: str) ->
         records = card["files"]
     except (ValueError, KeyError, TypeError) as error:
         raise PresetError(f"Preset {preset}: {CARD_FILE} is not a preset card ({error}).") from None
-    if WEIGHTS_FILE not in records:
+    if not isinstance(records, dict) or WEIGHTS_FILE not in records:
         raise PresetError(f"Preset {preset}: its card records no hash for {WEIGHTS_FILE}.")
     check_file(weights or os.path.join(directory, WEIGHTS_FILE), records[WEIGHTS_FILE], preset,
                source)
+    for file_name, record in records.items():      # the curves, where the card records them
+        if file_name == WEIGHTS_FILE:
+            continue
+        if file_name not in OPTIONAL_FILES:
+            raise PresetError(f"Preset {preset}: its card records a file {file_name!r}; a card "
+                              f"records {WEIGHTS_FILE} and, optionally, {list(OPTIONAL_FILES)}.")
+        check_file(os.path.join(directory, file_name), record, preset, source)
     return card
 
 

@@ -51,7 +51,9 @@ def test_published_preset_loads_back_with_the_trained_weights(tiny_zoo, zoo_copy
     assert len(card["corruptions"]["by_corruption"]) == 15
     assert model.compiled and model.loss is not None
     index = json.load(open(zoo_copy / "index.json"))
-    assert set(index[TINY]["files"]) == {"model.weights.h5", "metadata.json", "README.md"}
+    assert set(index[TINY]["files"]) == {"model.weights.h5", "metadata.json", "README.md",
+                                         "curves.json", "curves.png"}
+    assert index[TINY]["version"] == card["version"] == 1
     assert TINY in (zoo_copy / "README.md").read_text()
 
 
@@ -122,9 +124,21 @@ def tamper_missing(directory):
     return "metadata.json"
 
 
+def tamper_curves(directory):
+    # The curves are hashed like the weights: another epoch's numbers are refused.
+    path = directory / "curves.json"
+    path.write_text(path.read_text().replace('"epoch": [1]', '"epoch": [7]'))
+    return "curves.json"
+
+
+def tamper_plot(directory):
+    flip_byte(directory / "curves.png")
+    return "curves.png"
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("tamper", [tamper_flip, tamper_truncate, tamper_swap, tamper_builder,
-                                    tamper_missing])
+                                    tamper_missing, tamper_curves, tamper_plot])
 def test_tampered_preset_is_refused_before_anything_is_built(tamper, zoo_copy, monkeypatch):
     name = tamper(zoo_copy / TINY)
     built = []

@@ -33,7 +33,8 @@ def test_shipped_preset(name):
     run_preset_test(name)
 
 
-#: A stochastic preset's card numbers come from a 10-sample pass over the 1,000 images.
+#: A stochastic preset's `first_1000` numbers come from a 10-sample pass over the 1,000 images
+#: (its test-split numbers from a 50-sample pass, its `first_1000_n50` from another).
 @pytest.mark.parametrize("name", [
     pytest.param(name, marks=pytest.mark.slow) if zoo.card(name)["evaluation"]["stochastic"]
     else name for name in zoo.names()])
@@ -44,14 +45,23 @@ def test_shipped_preset_reproduces_its_card_on_the_first_1000_test_images(name):
 @pytest.mark.parametrize("name", zoo.names())
 def test_shipped_preset_records_its_architecture_once(name):
     # The card's builder, and no serialised graph beside it: the weights fit it whole.
-    from blur_keras.zoo.architecture import build_network
-    from blur_keras.zoo.files import PRESET_FILES, WEIGHTS_FILE
+    from blur_keras.zoo.architecture import build_network, registry_name
+    from blur_keras.zoo.files import OPTIONAL_FILES, PRESET_FILES, WEIGHTS_FILE, read_index
     directory = os.path.join(zoo.zoo_directory(), name)
     card = zoo.card(name)
-    assert sorted(os.listdir(directory)) == sorted(PRESET_FILES)
-    assert card["builder"]["kind"] == "registry" and name.startswith(card["builder"]["name"] + ".")
+    files = set(os.listdir(directory))
+    # Every file it ships is hashed in the index: the three of every preset, the curves if any.
+    assert set(PRESET_FILES) <= files <= set(PRESET_FILES) | set(OPTIONAL_FILES)
+    assert files == set(read_index(zoo.zoo_directory())[name]["files"])
+    assert card["builder"]["kind"] in ("registry", "ensemble")
+    assert name.startswith(registry_name(card) + ".")
     model = build_network(card, os.path.join(directory, WEIGHTS_FILE))
     assert model.count_params() == card["parameters"]
+
+
+def test_the_shipped_zoo_fits_its_size_budget():
+    from blur_keras.publishing.budget import ZOO_SIZE_BUDGET, zoo_bytes
+    assert zoo_bytes(zoo.zoo_directory()) <= ZOO_SIZE_BUDGET == 60_000_000
 
 
 @pytest.mark.parametrize("name", zoo.names())
