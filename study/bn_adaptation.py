@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from study.evaluations import Context
+    from study.context import Context
     from study.plan import Run
 
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from study.evaluations import Context
+    from study.context import Context
     from study.plan import Run
 
 _TINY = np.finfo(np.float64).tiny
@@ -110,7 +110,7 @@ def landscape(model, run: Run, context: Context, output_dir: str) -> dict:
     """The training NLL on a grid along two filter-normalised random directions (Fig. 7)."""
     from blur_keras import data
     from blur_keras.analysis import loss_landscape
-    from study.evaluations import training_split
+    from study.context import training_split
     settings = context.settings
     grid = np.linspace(-settings.landscape_span, settings.landscape_span,
                        settings.landscape_points)

@@ -25,7 +25,8 @@ import time
 from typing import Callable, Sequence
 
 from study.ensembles import ENSEMBLES_FILE, compute_ensembles, ensemble_inputs
-from study.evaluations import EVALUATORS, Context
+from study.context import Context
+from study.evaluations import EVALUATORS
 from study.plan import BASELINE_NAME, EVALUATIONS, STEPS, Plan, Run
 from study.results import RESULTS_DIR, read_json
 from study.speed import SPEED_FILE, MachineBusy, measure_speed, other_load

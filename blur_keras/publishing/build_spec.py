@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from blur_keras.publishing.ensembles import ensemble_of
+from blur_keras.publishing.ensemble_names import ensemble_of
 from blur_keras.zoo.files import (BUILD_FILE, DEFAULT_VERSION, NOT_TRAINING_OPTIONS, PresetError,
                                   read_build_spec)
 

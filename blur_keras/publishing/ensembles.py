@@ -10,50 +10,23 @@ probabilities (`blur_keras.Ensemble`). Its card names its members' builders, see
 from __future__ import annotations
 
 import os
-import re
 import shlex
 
 import keras
 
 from blur_keras.predict import Ensemble
+from blur_keras.publishing.ensemble_names import ensemble_of
 from blur_keras.publishing.from_run import card_basics, machine, rebuild_command
 from blur_keras.publishing.preset_writer import check_name, spec_version, write_preset
 from blur_keras.publishing.runs import read_finished_run, train_command
 from blur_keras.zoo.architecture import ensemble_builder
 from blur_keras.zoo.files import PresetError, zoo_directory
 
-_ENSEMBLE_TAG = re.compile(r"^(?P<base>[a-z0-9_]+)_ens(?P<size>[0-9]+)$")
 #: How a card says its ensemble was made.
 HOW = ("Deep ensemble (Lakshminarayanan et al., 2017): {size} networks of one model and one "
        "recipe, trained independently from seeds {seeds}, each a finished run of "
        "`python -m blur_keras.training`; the preset predicts the mean of their probabilities "
        "(`blur_keras.Ensemble`, logits log(mean softmax)), one forward pass of every network.")
-
-
-def ensemble_of(name: str) -> tuple[str, int]:
-    """The single-network preset an ensemble preset is made of, and its number of networks.
-
-    Args:
-        name: `{registry name}.{tag}_ens{K}`.
-
-    Returns:
-        `("{registry name}.{tag}", K)`.
-
-    Raises:
-        PresetError: a name without the `_ens{K}` tag (K >= 2).
-
-    Example:
-
-    >>> ensemble_of("resnet_dnn_18.fmnist_w16_ens3")
-    ('resnet_dnn_18.fmnist_w16', 3)
-    """
-    model, _, tag = name.partition(".")
-    match = _ENSEMBLE_TAG.match(tag)
-    if not model or not match or int(match["size"]) < 2:
-        raise PresetError(f"An ensemble preset is named '{{registry name}}.{{tag}}_ens{{K}}' "
-                          f"with K >= 2 networks (e.g. resnet_dnn_18.fmnist_w16_ens3); "
-                          f"received {name!r}.")
-    return f"{model}.{match['base']}", int(match["size"])
 
 
 def _recipe(config: dict) -> dict:

@@ -103,7 +103,7 @@ def test_an_ensemble_needs_finished_runs_of_one_recipe_and_distinct_seeds(tiny_r
 
 
 def test_an_ensemble_is_named_after_the_preset_it_repeats():
-    from blur_keras.publishing.ensembles import ensemble_of
+    from blur_keras.publishing.ensemble_names import ensemble_of
     assert ensemble_of("resnet_dnn_18.fmnist_w16_ens3") == ("resnet_dnn_18.fmnist_w16", 3)
     for bad in ("resnet_dnn_18.fmnist_w16", "resnet_dnn_18.fmnist_w16_ens1", "resnet_dnn_18"):
         with pytest.raises(zoo.PresetError, match=r"_ens\{K\}' with K >= 2"):
