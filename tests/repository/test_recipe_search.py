@@ -130,3 +130,10 @@ def test_collect_keeps_the_15_epoch_models_and_restore_writes_them_back(report, 
     assert (restored / "dnn_cosine_e15" / "model.keras").read_bytes() == b"weights of dnn_cosine_e15"
     assert json.loads((restored / "dnn_cosine_e15" / "result.json").read_text()) == {"part": "result"}
     assert search.restore(str(restored)) == []                # an existing directory is kept
+
+
+def test_the_target_line_reports_the_candidates_test_accuracy(report):
+    runs = {"dnn_cosine_e15": record("dnn_cosine_e15", 0.2)}
+    assert "open" in report.target_line({}, report.decisions({}))
+    line = report.target_line(runs, report.decisions(runs))
+    assert "(target 94.0%, N = 1; reported, not used by any choice): dnn_cosine_e15 90.00%." in line
