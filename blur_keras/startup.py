@@ -30,6 +30,22 @@ class ProgramError(Exception):
         super().__init__(message)
         self.exit_code = exit_code
 
+#: Thread counts TensorFlow (and oneDNN's OpenMP) read when their runtime starts.
+THREAD_VARIABLES = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS")
+
+
+def thread_environment(threads: int) -> dict[str, str]:
+    """The environment variables that give a TensorFlow process `threads` threads.
+
+    Set them before TensorFlow starts (in `os.environ`, or a child process's environment).
+
+    Example:
+
+    >>> thread_environment(1)["TF_NUM_INTRAOP_THREADS"]
+    '1'
+    """
+    return {variable: str(threads) for variable in THREAD_VARIABLES}
+
 
 def quiet_tensorflow_start() -> None:
     """Imports TensorFlow and probes its devices with the C++ start-up logs captured.

@@ -35,6 +35,8 @@ import subprocess
 import sys
 import time
 
+from blur_keras.startup import thread_environment
+
 WIDTH = 16
 RATES = (0.05, 0.1, 0.2, 0.3)
 RATE_RUNS = tuple(f"mcdo{rate}_cosine_e5" for rate in RATES)
@@ -52,7 +54,6 @@ RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "docs",
 MODELS = os.path.join(os.path.dirname(RESULTS), "models")
 KEPT_EPOCHS = 15
 _PARTS = ("run", "curves", "result")
-THREAD_VARIABLES = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS")
 _NAME = re.compile(r"^(dnn|mcdo(?P<rate>0\.\d+))_(?P<schedule>cosine|multistep)_e(?P<epochs>\d+)$")
 
 
@@ -147,7 +148,7 @@ def planned_runs(records: dict[str, dict]) -> list[str]:
 def run(lane: int, runs_dir: str, threads: int, poll_seconds: float = 60.0) -> None:
     """Trains the lane's runs in order, each with `threads` TensorFlow threads, collecting each
     finished one."""
-    environment = dict(os.environ, **{variable: str(threads) for variable in THREAD_VARIABLES})
+    environment = dict(os.environ, **thread_environment(threads))
     for name in LANES[lane]:
         while name == CHOSEN_MCDO:
             collect(runs_dir)

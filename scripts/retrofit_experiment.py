@@ -30,6 +30,8 @@ import shlex
 import subprocess
 import sys
 
+from blur_keras.startup import thread_environment
+
 #: The presets retrofitted, and their twins trained with smoothing from scratch.
 SOURCES = {"dnn": "resnet_dnn_18.fmnist_w16", "mcdo": "resnet_mcdo_18.fmnist_w16"}
 TWINS = {"dnn": "resnet_dnn_smoothing_18.fmnist_w16", "mcdo": "resnet_mcdo_smoothing_18.fmnist_w16"}
@@ -58,7 +60,6 @@ HOLDOUT_IMAGES, TEST_IMAGES, TRAIN_IMAGES, BATCH = 10_000, 10_000, 50_000, 128
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 #: Finished runs' records, committed (outside zoo/, whose JSON files ship in the wheel).
 RESULTS = os.path.join(ROOT, "docs", "retrofit", "runs")
-THREAD_VARIABLES = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS")
 
 
 def parse(name: str) -> tuple[str, str]:
@@ -140,7 +141,7 @@ def finished(run_dir: str) -> bool:
 
 def run(lane: int, lanes: int, runs_dir: str, threads: int) -> None:
     """Trains (or evaluates) and scores the lane's runs in order, collecting each one finished."""
-    environment = dict(os.environ, **{variable: str(threads) for variable in THREAD_VARIABLES})
+    environment = dict(os.environ, **thread_environment(threads))
     for name in lane_runs(lane, lanes):
         run_dir = os.path.join(runs_dir, name)
         if finished(run_dir):

@@ -21,13 +21,11 @@ import os
 
 from absl import flags
 
-from blur_keras.startup import ProgramError, run_tensorflow_program
+from blur_keras.startup import ProgramError, run_tensorflow_program, thread_environment
 from study.results import RESULTS_DIR
 
 FLAGS = flags.FLAGS
 COMMANDS = ("run", "status", "report")
-#: Thread counts TensorFlow (and oneDNN's OpenMP) read when their runtime starts.
-THREAD_VARIABLES = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS")
 flags.DEFINE_string("runs_dir", None, "run, status: where the training runs are (one directory "
                     "per run name; e.g. runs/study, ignored by git).")
 flags.DEFINE_string("results_dir", None, "The results folder (committed). Default: run, status: "
@@ -108,8 +106,7 @@ def check(argv: list[str]) -> tuple[str, dict]:
     command = argv[1]
     args = _checked(command)
     if FLAGS.threads is not None:
-        for variable in THREAD_VARIABLES:    # read when TensorFlow's runtime starts
-            os.environ[variable] = str(FLAGS.threads)
+        os.environ.update(thread_environment(FLAGS.threads))   # read when TensorFlow starts
     return command, args
 
 
