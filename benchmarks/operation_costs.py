@@ -16,7 +16,7 @@ import time
 
 from absl import app, flags
 
-flags.DEFINE_integer("calls", 40, "Timed calls per operation (median).")
+flags.DEFINE_integer("calls", 40, "Timed calls per operation (median).", lower_bound=1)
 FLAGS = flags.FLAGS
 
 SHAPE = (128, 28, 28, 16)
