@@ -23,9 +23,11 @@ from study.ablations import ABLATED_MODEL, ABLATIONS, Ablation
 PAIRS = {"dnn": ("resnet_dnn_18", "resnet_dnn_smoothing_18"),
          "mcdo": ("resnet_mcdo_18", "resnet_mcdo_smoothing_18")}
 MAIN_MODELS = PAIRS["dnn"] + PAIRS["mcdo"]
-#: Seeds per pair (0 .. count - 1): 3, and 5 for the MC dropout pair (the headline's pair;
-#: its sample-saving factor varies most from seed to seed).
-SEED_COUNTS = {"dnn": 3, "mcdo": 5}
+#: Seeds per pair (0 .. count - 1): 3 each. The issue asks for 5 of the MC dropout pair where
+#: the budget allows; it does not: with the converged recipe (60,000 images, 1 + 15 epochs)
+#: seeds 3 and 4 of the pair cost about 6.5 more CPU-hours (`python -m study status`), and
+#: the study is sized to about 12-15 hours of the 2-core machine.
+SEED_COUNTS = {"dnn": 3, "mcdo": 3}
 #: Seed 0 of each main model is this zoo preset's run: `{model}.{ZOO_TAG}`.
 ZOO_TAG = "fmnist_w16"
 BASELINE_MODEL = "alexnet_dnn"

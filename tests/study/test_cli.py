@@ -46,4 +46,4 @@ def test_status_lists_every_run_its_state_and_how_to_start_it(tmp_path, zoo_dir)
             f"--model_dir={tmp_path}/runs/resnet_dnn_18.s2") in text
     assert f"--seed=0 --model_dir={tmp_path}/runs/resnet_dnn_18.fmnist_w16" in text
     assert "ensembles.json                           missing" in text
-    assert "Left: 22 run(s) to train, about " in text
+    assert "Left: 18 run(s) to train, about " in text

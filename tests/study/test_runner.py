@@ -108,7 +108,7 @@ def test_a_run_started_by_hand_with_the_training_cli_is_the_studys(tmp_path, zoo
     from blur_keras.training import TrainConfig
     from blur_keras.training.run_directory import claim
     plan = study_plan(zoo_dir=zoo_dir)
-    for name in ("resnet_mcdo_smoothing_18.s4", "resnet_dnn_18.s1"):
+    for name in ("resnet_mcdo_smoothing_18.s2", "resnet_dnn_18.s1"):
         run = plan.get(name)
         model = run.model
         args = {"width": 16, "mc_dropout": 0.1} if "mcdo" in model else {"width": 16}
