@@ -84,8 +84,11 @@ def test_tamper_messages_name_what_the_files_were_checked_against(tmp_path, monk
 
 
 def index_entry(directory) -> dict:
-    return {"files": {name: file_record(os.path.join(directory, name))
-                      for name in ("model.weights.h5", "metadata.json", "README.md")}}
+    with open(os.path.join(directory, "metadata.json")) as f:
+        version = json.load(f)["version"]
+    return {"version": version,
+            "files": {name: file_record(os.path.join(directory, name))
+                      for name in sorted(os.listdir(directory))}}
 
 
 def test_the_user_zoo_adds_presets_and_a_name_means_one_preset(tmp_path, monkeypatch):
