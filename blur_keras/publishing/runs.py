@@ -115,7 +115,8 @@ def run_splits(config: dict, test_subset: int | None = None) -> dict:
     else:
         validation = (f"{spec.test_split} split, "
                       f"{'first ' + str(eval_subset) if eval_subset else 'all'} images: the run "
-                      f"validated on the test split each epoch (reported only: no choice was made from it)")
+                      f"validated on the test split each epoch (reported only: no choice "
+                      f"was made from it)")
     train = _first(config.get("train_subset"), train_images)
     if holdout:                         # the images before the hold-out: a first part, always
         train = train.replace(f"all {train_images}", f"first {train_images}")

@@ -84,11 +84,9 @@ def test_tamper_messages_name_what_the_files_were_checked_against(tmp_path, monk
 
 
 def index_entry(directory) -> dict:
+    from blur_keras.publishing.index import preset_entry
     with open(os.path.join(directory, "metadata.json")) as f:
-        version = json.load(f)["version"]
-    return {"version": version,
-            "files": {name: file_record(os.path.join(directory, name))
-                      for name in sorted(os.listdir(directory))}}
+        return preset_entry(str(directory), json.load(f)["version"])
 
 
 def test_the_user_zoo_adds_presets_and_a_name_means_one_preset(tmp_path, monkeypatch):
