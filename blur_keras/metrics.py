@@ -108,10 +108,28 @@ def _checked(probs, labels) -> tuple[np.ndarray, np.ndarray]:
     return probs, labels
 
 
+def example_nll(probs, labels) -> np.ndarray:
+    """The negative log-likelihood of each example's label (the terms `nll` averages).
+
+    Args:
+        probs: `(examples, classes)` probabilities.
+        labels: `(examples,)` integer labels.
+
+    Returns:
+        `(examples,)` NLLs, in the dtype of `probs`.
+
+    Example:
+
+    >>> example_nll(np.array([[0.5, 0.5], [0.1, 0.9]]), np.array([0, 1])).round(4)
+    array([0.6931, 0.1054])
+    """
+    probs, labels = _checked(probs, labels)
+    return -np.log(np.maximum(probs[np.arange(len(labels)), labels], _TINY))
+
+
 def nll(probs, labels) -> float:
     """Mean negative log-likelihood of the labels."""
-    probs, labels = _checked(probs, labels)
-    return float(-np.mean(np.log(np.maximum(probs[np.arange(len(labels)), labels], _TINY))))
+    return float(np.mean(example_nll(probs, labels)))
 
 
 def accuracy(probs, labels) -> float:

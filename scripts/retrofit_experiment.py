@@ -6,6 +6,7 @@ resumes from its last backup):
     python scripts/retrofit_experiment.py run --lane=0 --lanes=2 [--runs_dir=~/runs/retrofit]
     python scripts/retrofit_experiment.py run --lane=1 --lanes=2 [--runs_dir=~/runs/retrofit]
     python scripts/retrofit_experiment.py collect [--runs_dir=...]  # -> docs/retrofit/runs/*.json
+    python scripts/retrofit_experiment.py outcomes [--runs_dir=...] # -> docs/retrofit/outcomes/
     python scripts/retrofit_report.py                           # -> docs/retrofit.md's section
 
 For the deterministic and the MC dropout ResNet-18 presets (`SOURCES`), four cells:
@@ -16,8 +17,9 @@ one `python -m blur_keras.training` run with `--init_from` (cells (a) and (d) wi
 `--epochs=0 --warmup_epochs=0`: nothing trained), so all four are evaluated by the same code: the
 hold-out (`train[50000:60000]`, the numbers to compare) and the test split (reported only), at
 N = 1 and 10; fine-tuning reads `train[:50000]`. Then `python -m blur_keras.robustness` scores each
-run's `model.keras` on the generated corruptions (`CORRUPTIONS`). A run is named
-`<dnn|mcdo>_<cell>`.
+run's `model.keras` on the generated corruptions (`CORRUPTIONS`), and `outcomes` records each
+test image's NLL at the family's compared N (one seeded pass of the run's `model.keras`), from
+which the report draws paired bootstrap intervals. A run is named `<dnn|mcdo>_<cell>`.
 """
 
 from __future__ import annotations
@@ -45,6 +47,10 @@ ENSEMBLE_SIZES = (1, 10)
 #: The corruption summary: the 15 generated corruptions x 5 severities on the first `images`
 #: test images, seed 0, N = `samples` (MC dropout at its N = 10; one pass is one sample).
 CORRUPTIONS = {"images": 500, "seed": 0, "samples": {"dnn": 1, "mcdo": 10}}
+#: The N each family is compared at (a deterministic network has one sample), and the seed of the
+#: pass that records each test image's NLL there (`outcomes`): what the report's intervals read.
+COMPARED_N = {"dnn": 1, "mcdo": 10}
+OUTCOMES_SEED = 0
 CELLS = ("preset", "finetuned", "retrofitted", "smoothing_preset")
 FAMILIES = ("dnn", "mcdo")
 #: Runs in the order the lanes take them (round robin): the most expensive first.
@@ -60,6 +66,8 @@ HOLDOUT_IMAGES, TEST_IMAGES, TRAIN_IMAGES, BATCH = 10_000, 10_000, 50_000, 128
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 #: Finished runs' records, committed (outside zoo/, whose JSON files ship in the wheel).
 RESULTS = os.path.join(ROOT, "docs", "retrofit", "runs")
+#: Each finished run's per-image test outcomes at its family's compared N, committed.
+OUTCOMES = os.path.join(ROOT, "docs", "retrofit", "outcomes")
 
 
 def parse(name: str) -> tuple[str, str]:
@@ -211,6 +219,49 @@ def collect(runs_dir: str) -> None:
             f.write("\n")
 
 
+def outcomes_record(name: str, runs_dir: str) -> dict:
+    """Each test image's label and NLL for a finished run's `model.keras` at its family's
+    `COMPARED_N`, from one pass seeded `OUTCOMES_SEED` over the whole test split."""
+    import keras
+
+    from blur_keras import data, evaluation
+    from blur_keras.publishing.image_outcomes import outcomes
+    family, _ = parse(name)
+    n = COMPARED_N[family]
+    keras.utils.set_random_seed(OUTCOMES_SEED)
+    model = keras.saving.load_model(os.path.join(runs_dir, name, "model.keras"))
+    test = data.load("fashion_mnist", "test", batch_size=500, training=False, download=False)
+    results, probs, labels = evaluation.evaluate_ensemble_sizes(model, test, (n,),
+                                                                progress=False)
+    return {**outcomes(probs[n], labels, n, "test split, all images"), "seed": OUTCOMES_SEED,
+            "metrics": results[n]}
+
+
+def collect_outcomes(runs_dir: str) -> None:
+    """Writes the outcomes (`outcomes_record`) of every finished run that has none yet into
+    `OUTCOMES`."""
+    os.makedirs(OUTCOMES, exist_ok=True)
+    for name in ORDER:
+        path = os.path.join(OUTCOMES, f"{name}.json")
+        if os.path.isfile(path) or not finished(os.path.join(runs_dir, name)):
+            continue
+        print("per-image test outcomes of", name, flush=True)
+        record = outcomes_record(name, runs_dir)
+        with open(path + ".tmp", "w") as f:
+            json.dump(record, f, separators=(",", ":"))
+            f.write("\n")
+        os.replace(path + ".tmp", path)
+
+
+def load_outcomes(directory: str = OUTCOMES) -> dict[str, dict]:
+    """The committed outcomes, by run name."""
+    records = {}
+    for path in sorted(glob.glob(os.path.join(directory, "*.json"))):
+        with open(path) as f:
+            records[os.path.basename(path)[:-len(".json")]] = json.load(f)
+    return records
+
+
 def load_runs(directory: str = RESULTS) -> dict[str, dict]:
     """The collected runs' records, by run name."""
     records = {}
@@ -237,7 +288,7 @@ def plan(lanes: int, runs_dir: str) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("step", choices=("plan", "run", "collect"))
+    parser.add_argument("step", choices=("plan", "run", "collect", "outcomes"))
     parser.add_argument("--lane", type=int, default=0)
     parser.add_argument("--lanes", type=int, default=2)
     parser.add_argument("--runs_dir", default=os.path.expanduser("~/runs/retrofit"))
@@ -254,8 +305,11 @@ def main() -> None:
         except ValueError as error:
             parser.error(str(error))
         run(args.lane, args.lanes, runs_dir, args.threads)
-    else:
+    elif args.step == "collect":
         collect(runs_dir)
+    else:
+        os.environ.update(thread_environment(args.threads))
+        collect_outcomes(runs_dir)
 
 
 if __name__ == "__main__":

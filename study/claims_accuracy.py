@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
+from blur_keras import metrics
+from blur_keras.paired_bootstrap import Interval, bootstrap_interval
 from study import figures, paper
-from study.intervals import Interval, Saving, bootstrap_interval, interval_verdict, saving, \
-    seed_interval
+from study.intervals import Saving, interval_verdict, saving, seed_interval
 from study.plan import run_name
 from study.results import LABELS, Results, Row, Section, label, table
 from study.verdicts import (
@@ -53,8 +54,7 @@ def image_scores(results: Results, run: str) -> dict[str, np.ndarray] | None:
     if stored is None:
         return None
     probs, labels = stored
-    true = probs[np.arange(len(labels)), labels]
-    return {"nll": -np.log(np.maximum(true, np.finfo(np.float64).tiny)),
+    return {"nll": metrics.example_nll(probs, labels).astype(np.float64),
             "accuracy": (probs.argmax(axis=1) == labels).astype(np.float64)}
 
 

@@ -6,8 +6,8 @@ effect. Here a claim is judged by the interval of the mean paired difference (sm
 plain, same seed):
 
 - across seeds: the Student t interval of the per-seed differences (n - 1 degrees of freedom);
-- within one seed: a paired bootstrap over the test images, so that near-ties show as intervals
-  that straddle zero.
+- within one seed: a paired bootstrap over the test images (`blur_keras.paired_bootstrap`, which
+  the zoo's twin comparisons use too), so that near-ties show as intervals that straddle zero.
 
 The verdict is **holds** when the interval excludes zero in the paper's direction, **does not
 hold** when it excludes zero the other way, and **inconclusive** otherwise, with the direction
@@ -22,37 +22,10 @@ from typing import Mapping, Sequence
 import numpy as np
 from scipy import stats
 
+from blur_keras.paired_bootstrap import Interval, check_confidence
+
 HOLDS, DOES_NOT_HOLD, INCONCLUSIVE = "holds", "does not hold", "inconclusive"
 BETTER = ("lower", "higher")
-
-
-@dataclasses.dataclass(frozen=True)
-class Interval:
-    """A mean difference and its two-sided interval.
-
-    Attributes:
-        mean: the mean paired difference (smoothed minus plain).
-        low, high: the interval's ends (`nan` when it cannot be computed, e.g. one seed).
-        count: the number of pairs (seeds, or test images for a bootstrap).
-        confidence: the interval's coverage, e.g. 0.95.
-    """
-
-    mean: float
-    low: float
-    high: float
-    count: int
-    confidence: float = 0.95
-
-    @property
-    def defined(self) -> bool:
-        return bool(np.isfinite(self.low) and np.isfinite(self.high))
-
-    def text(self, digits: int = 4, scale: float = 1.0) -> str:
-        """E.g. `-0.0123 [-0.0201, -0.0045]`; `+0.0012 (1 seed, no interval)` when undefined."""
-        mean = f"{self.mean * scale:+.{digits}f}"
-        if not self.defined:
-            return f"{mean} ({self.count} pair{'' if self.count == 1 else 's'}, no interval)"
-        return f"{mean} [{self.low * scale:+.{digits}f}, {self.high * scale:+.{digits}f}]"
 
 
 def seed_interval(differences: Sequence[float], confidence: float = 0.95) -> Interval:
@@ -73,46 +46,12 @@ def seed_interval(differences: Sequence[float], confidence: float = 0.95) -> Int
     values = np.asarray(differences, dtype=np.float64)
     if values.ndim != 1 or values.size == 0:
         raise ValueError(f"differences must be a non-empty list of numbers; got {differences!r}")
-    _check_confidence(confidence)
+    check_confidence(confidence)
     mean = float(values.mean())
     if values.size < 2:
         return Interval(mean, float("nan"), float("nan"), int(values.size), confidence)
     half = stats.t.ppf(0.5 + confidence / 2, values.size - 1) * values.std(ddof=1) / np.sqrt(values.size)
     return Interval(mean, mean - float(half), mean + float(half), int(values.size), confidence)
-
-
-def bootstrap_interval(plain: np.ndarray, smooth: np.ndarray, confidence: float = 0.95,
-                       rounds: int = 2000, seed: int = 0) -> Interval:
-    """The paired bootstrap interval of a mean per-image difference on one test set.
-
-    Args:
-        plain, smooth: a per-image score of the two models on the same images in the same order
-            (e.g. the NLL of the true class, or 1.0/0.0 for a correct/wrong answer).
-        confidence: the interval's two-sided coverage (percentile interval).
-        rounds: bootstrap resamples of the images.
-        seed: the resampling's seed (the interval is reproducible).
-
-    Returns:
-        An `Interval` over `len(plain)` images.
-    """
-    plain, smooth = np.asarray(plain, np.float64), np.asarray(smooth, np.float64)
-    if plain.shape != smooth.shape or plain.ndim != 1 or plain.size < 2:
-        raise ValueError(f"plain and smooth must be 1-D arrays of the same length >= 2 (one score "
-                         f"per image); got shapes {plain.shape} and {smooth.shape}")
-    _check_confidence(confidence)
-    if rounds < 100:
-        raise ValueError(f"rounds must be >= 100 for a percentile interval; got {rounds}")
-    differences = smooth - plain
-    rng = np.random.default_rng(seed)
-    means = np.empty(rounds)
-    for start in range(0, rounds, 100):  # 100 resamples at a time bounds the memory
-        count = min(100, rounds - start)
-        indices = rng.integers(0, differences.size, size=(count, differences.size))
-        means[start:start + count] = differences[indices].mean(axis=1)
-    tail = (1 - confidence) / 2 * 100
-    low, high = np.percentile(means, [tail, 100 - tail])
-    return Interval(float(differences.mean()), float(low), float(high), int(differences.size),
-                    confidence)
 
 
 def interval_verdict(interval: Interval, better: str, differences: Sequence[float] = ()) -> str:
@@ -161,11 +100,6 @@ def samples_to_reach(nll_by_samples: Mapping[int, float], target: float) -> int 
     """
     ordered = sorted((int(n), float(nll)) for n, nll in nll_by_samples.items())
     return next((n for n, nll in ordered if nll <= target), None)
-
-
-def _check_confidence(confidence: float) -> None:
-    if not 0 < confidence < 1:
-        raise ValueError(f"confidence must be in (0, 1); got {confidence}")
 
 
 @dataclasses.dataclass(frozen=True)

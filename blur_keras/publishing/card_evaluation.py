@@ -12,6 +12,8 @@ import keras
 import numpy as np
 
 from blur_keras import data, evaluation, robustness
+from blur_keras.publishing.image_outcomes import outcomes
+from blur_keras.publishing.twins import TWIN_SIZE
 from blur_keras.zoo.architecture import build_from_directory
 
 #: Seed set before every evaluation of a preset (the cards' numbers; `load(..., seed=0)`).
@@ -33,6 +35,15 @@ EVAL_BATCH = 500
 CORRUPTION_IMAGES = 500
 
 
+def _evaluate(directory: str, dataset: str, subset: int | None, sizes, data_dir: str | None,
+              progress: bool):
+    keras.utils.set_random_seed(EVALUATION_SEED)
+    model = build_from_directory(directory)
+    test = data.load(dataset, "test", batch_size=EVAL_BATCH, training=False, data_dir=data_dir,
+                     subset=subset, download=False)
+    return evaluation.evaluate_ensemble_sizes(model, test, tuple(sizes), progress=progress)
+
+
 def evaluate_preset(directory: str, dataset: str, subset: int | None, sizes,
                     data_dir: str | None = None, progress: bool = False) -> dict:
     """Metrics of a preset directory's model on a test split, seeded as the cards are.
@@ -44,12 +55,7 @@ def evaluate_preset(directory: str, dataset: str, subset: int | None, sizes,
     Returns:
         `{"N": metrics.summary(...)}`.
     """
-    keras.utils.set_random_seed(EVALUATION_SEED)
-    model = build_from_directory(directory)
-    test = data.load(dataset, "test", batch_size=EVAL_BATCH, training=False, data_dir=data_dir,
-                     subset=subset, download=False)
-    results, _, _ = evaluation.evaluate_ensemble_sizes(model, test, tuple(sizes),
-                                                       progress=progress)
+    results, _, _ = _evaluate(directory, dataset, subset, sizes, data_dir, progress)
     return {str(n): v for n, v in results.items()}
 
 
@@ -95,38 +101,46 @@ def corruption_images(test_subset: int | None) -> int:
     return min(CORRUPTION_IMAGES, test_subset or CORRUPTION_IMAGES)
 
 def preset_evaluation(directory: str, dataset: str, stochastic: bool, test_subset: int | None,
-                      data_dir: str | None, say) -> dict:
-    """A card's `evaluation`: the preset in `directory` as written, seed `EVALUATION_SEED`.
+                      split: str, data_dir: str | None, say) -> tuple[dict, dict]:
+    """A card's `evaluation` and the preset's per-image test outcomes, seed `EVALUATION_SEED`.
 
     Stochastic presets: the test split (or its first `test_subset` images) at
     `TEST_SIZES` (N = 1, 2, 5, 10, 20, 50) from one 50-sample pass; the first
     1,000 test images (the first `test_subset` when fewer: `first_images`
     records how many) at `FIRST_SIZES` from one 10-sample pass (what `make
     demo` draws and the shipped-zoo test reproduces), and N = 50 on those from
-    its own pass. Deterministic presets: N = 1 on both.
+    its own pass. Deterministic presets: N = 1 on both. The outcomes are each
+    test image's NLL from the same pass, at the N of the twin comparison
+    (`TWIN_SIZE`; deterministic: 1).
 
     Args:
         directory: the preset directory, as written.
         dataset: its dataset.
         stochastic: whether the preset samples at inference.
         test_subset: the first N test images only (quick presets); None: the whole split.
+        split: what the test images are, in words (the card's `splits["test"]`).
         data_dir: where the dataset is.
         say: `str -> None` for progress (`print` also shows progress bars).
 
     Returns:
-        `{"protocol", "stochastic", "test", "first_images", "first_1000", "first_1000_n50"}`,
-        each metrics entry `{"N": metrics.summary(...)}`.
+        `(evaluation, outcomes)`: `{"protocol", "stochastic", "test", "first_images",
+        "first_1000", "first_1000_n50"}`, each metrics entry `{"N": metrics.summary(...)}`,
+        and `image_outcomes.outcomes(...)` for `test_outcomes.json`.
 
     Example:
 
-    >>> preset_evaluation("zoo/resnet_mcdo_18.fmnist_w16", "fashion_mnist", True, None, None,
-    ...                   print)["test"]["50"]["nll"]
+    >>> evaluation, _ = preset_evaluation("zoo/resnet_mcdo_18.fmnist_w16", "fashion_mnist",
+    ...                                   True, None, "test split", None, print)
+    >>> evaluation["test"]["50"]["nll"]
     """
     say(f"{os.path.basename(directory)}: evaluating the test split")
     progress = say is print
     first_images = min(FIRST_IMAGES, test_subset or FIRST_IMAGES)
-    test = evaluate_preset(directory, dataset, test_subset,
-                           TEST_SIZES if stochastic else (1,), data_dir, progress)
+    results, probs, labels = _evaluate(directory, dataset, test_subset,
+                                       TEST_SIZES if stochastic else (1,), data_dir, progress)
+    twin_size = TWIN_SIZE if stochastic else 1
+    test_outcomes = outcomes(probs[twin_size], labels, twin_size, split)
+    test = {str(n): v for n, v in results.items()}
     first = evaluate_preset(directory, dataset, first_images,
                             FIRST_SIZES if stochastic else (1,), data_dir)
     large = ({str(LARGE_SIZE): evaluate_preset(directory, dataset, first_images,
@@ -143,4 +157,4 @@ def preset_evaluation(directory: str, dataset: str, stochastic: bool, test_subse
                         f"one {max(FIRST_SIZES)}-sample pass and at N = {LARGE_SIZE} from a "
                         f"{LARGE_SIZE}-sample pass" if stochastic else "; deterministic: N = 1")),
         "stochastic": stochastic, "test": test, "first_images": first_images,
-        "first_1000": first, f"first_1000_n{LARGE_SIZE}": large}
+        "first_1000": first, f"first_1000_n{LARGE_SIZE}": large}, test_outcomes

@@ -18,6 +18,7 @@ from blur_keras.publishing.card_evaluation import (
     corruption_images, corruption_summary, preset_evaluation)
 from blur_keras.publishing.index import preset_entry, write_index
 from blur_keras.publishing.saving import save_preset, write_card
+from blur_keras.publishing.image_outcomes import write_outcomes
 from blur_keras.publishing.twins import refresh_twins
 from blur_keras.publishing.zoo_table import write_zoo_readme
 from blur_keras.zoo.files import (
@@ -59,6 +60,7 @@ def write_preset(zoo_dir: str, model: keras.Model, card: dict, runs: list[tuple[
     Saves the weights (`save_preset`), copies and plots the runs' curves
     (`write_preset_curves`), evaluates the preset as written
     (`preset_evaluation`, and `corruption_summary` with `corruptions`),
+    writes its per-image test outcomes (`write_outcomes`),
     writes the card and README, checks the zoo's size budget, records every
     file in the index, updates the twin comparisons of the zoo's cards
     (`refresh_twins`) and regenerates the zoo's README table.
@@ -68,7 +70,7 @@ def write_preset(zoo_dir: str, model: keras.Model, card: dict, runs: list[tuple[
         model: the trained model, as the card's `builder` builds it.
         card: what the preset is (`name`, `version`, `builder`, `dataset`, `splits`,
             `training`, ...); `curves`, `evaluation`, `corruptions`, `parameters` and
-            `files` are filled in here.
+            `files` (with `test_outcomes.json`) are filled in here.
         runs: `(label, run directory)` of the training runs (their curves).
         corruptions, progress, data_dir, test_subset: see `publish`.
 
@@ -84,14 +86,15 @@ def write_preset(zoo_dir: str, model: keras.Model, card: dict, runs: list[tuple[
     draft = save_preset(model, directory, {"name": name, "builder": card["builder"]})
     curves, curve_records = write_preset_curves(directory, runs, name)
     card = {**card, "parameters": int(model.count_params()), "curves": curves}
-    card["evaluation"] = preset_evaluation(directory, card["dataset"],
-                                           evaluation.is_stochastic(model), test_subset,
-                                           data_dir, say)
+    card["evaluation"], outcomes = preset_evaluation(
+        directory, card["dataset"], evaluation.is_stochastic(model), test_subset,
+        card["splits"]["test"], data_dir, say)
+    outcome_records = write_outcomes(directory, outcomes)
     if corruptions:
         say(f"{name}: generated corruptions")
         card["corruptions"] = corruption_summary(directory, card["dataset"], data_dir,
                                                  images=corruption_images(test_subset))
-    write_card(directory, card, {**draft["files"], **curve_records})
+    write_card(directory, card, {**draft["files"], **curve_records, **outcome_records})
     check_budget(zoo_dir, name)
     index = read_index(zoo_dir)
     index[name] = preset_entry(directory, card["version"])

@@ -20,8 +20,11 @@ PRESET_FILES = (WEIGHTS_FILE, CARD_FILE, README_FILE)
 #: recorded them (hashed in the index, and in the card, like the weights).
 CURVES_FILE = "curves.json"
 CURVES_PLOT = "curves.png"
+#: The NLL of each test image at the N its twin comparison uses (presets evaluated since they were
+#: recorded): what a paired interval between two presets needs.
+OUTCOMES_FILE = "test_outcomes.json"
 #: Files a preset directory may hold besides `PRESET_FILES`.
-OPTIONAL_FILES = (CURVES_FILE, CURVES_PLOT)
+OPTIONAL_FILES = (CURVES_FILE, CURVES_PLOT, OUTCOMES_FILE)
 #: The version of a preset's weights when its card and index entry record none (presets
 #: published before versions were recorded).
 DEFAULT_VERSION = 1

@@ -7,6 +7,7 @@ import json
 import os
 import sys
 
+import numpy as np
 import pytest
 
 SCRIPTS = os.path.join(os.path.dirname(__file__), "..", "..", "scripts")
@@ -121,49 +122,76 @@ def record(name, nll, test_nll=9.0, validation="test"):
             "corruptions": {"mean": {"error": 0.25, "nll": 0.8, "ece": 0.05}}}
 
 
+def outcome(nll, n=1, seed=0):
+    rng = np.random.default_rng(seed)
+    values = nll + rng.normal(0, 0.05, size=2000)
+    return {"n": n, "labels": [i % 10 for i in range(2000)], "nll": values.tolist(),
+            "metrics": {"nll": float(values.mean())}}
+
+
 def test_before_any_run_every_cell_is_open(scripts):
     _, report = scripts
-    text = report.section({})
+    text = report.section({}, {})
     assert "Finished: 0 of 8 runs." in text
     for line in text.splitlines():
         if line.startswith(("| Deterministic", "| MC dropout")):
             cells = [cell.strip() for cell in line.strip("|").split("|")[2:]]
             assert set(cells) <= {"open", "-", "1", "10"}, line
-    assert text.count(": open.") == 6
+    assert text.count(": open.") == 16          # 4 comparisons x 2 families x 2 splits
     assert "python scripts/retrofit_experiment.py run --lane=0 --lanes=2" in text
+    assert "python scripts/retrofit_experiment.py outcomes --runs_dir=~/runs/retrofit" in text
     assert "--retrofit={\"padding\": \"reference\"}' --model_dir=RUNS_DIR/dnn_retrofitted" in text
 
 
-def test_numbers_and_comparisons_come_from_the_hold_out(scripts):
+def test_verdicts_come_from_test_intervals_and_the_hold_out_gives_numbers_only(scripts):
     _, report = scripts
     runs = {name: record(name, nll) for name, nll in (
         ("dnn_finetuned", 0.20), ("dnn_retrofitted", 0.18), ("mcdo_retrofitted", 0.25),
-        ("mcdo_smoothing_preset", 0.22))}
-    runs["dnn_finetuned"]["result"]["test"]["1"]["nll"] = 0.01     # decides nothing
-    text = report.section(runs)
-    assert "Finished: 4 of 8 runs." in text
-    assert "- **Deterministic, (c) vs (b)** (hold-out NLL, N = 1): 0.1800 vs 0.2000, lower by " \
-           "+0.0200 (one seed each, no interval)." in text
-    assert "- **MC dropout, (c) vs (d)** (hold-out NLL, N = 10): 0.2500 vs 0.2200, " \
-           "not lower" in text
-    assert "- **MC dropout, (c) vs (b)** (hold-out NLL, N = 10): open." in text
-    assert "| Deterministic | (c) retrofitted with smoothing, fine-tuned 3 epochs | 0.1800 | " \
+        ("mcdo_smoothing_preset", 0.22), ("mcdo_finetuned", 0.30))}
+    outcomes = {"dnn_finetuned": outcome(0.20), "dnn_retrofitted": outcome(0.18, seed=1),
+                "mcdo_retrofitted": outcome(0.25, 10, seed=2)}
+    # The same NLLs over other images: a mean difference of zero, spread by the pairing.
+    tie = outcome(0.25, 10, seed=2)
+    tie["nll"] = np.random.default_rng(3).permutation(tie["nll"]).tolist()
+    outcomes["mcdo_smoothing_preset"] = tie
+    text = report.section(runs, outcomes)
+    assert "Finished: 5 of 8 runs." in text
+    lines = {line.split(":")[0]: line for line in text.splitlines() if line.startswith("- **")}
+    lower = lines["- **Deterministic, (c) vs (b)** (test NLL, N = 1)"]
+    assert "difference -0.01" in lower and lower.endswith("**lower**.")
+    tie = lines["- **MC dropout, (c) vs (d)** (test NLL, N = 10)"]
+    assert tie.endswith("**no difference the test split resolves**.")
+    assert lines["- **MC dropout, (c) vs (b)** (test NLL, N = 10)"].endswith(": open.")
+    # The hold-out is listed with numbers and no verdict.
+    holdout = lines["- **Deterministic, (c) vs (b)** (hold-out NLL, N = 1)"]
+    assert holdout.endswith("0.1800 vs 0.2000, a difference of -0.0200.")
+    assert "lower" not in holdout
+    assert "| Deterministic | (c) retrofitted with smoothing, fine-tuned 3 epochs | 9.0000 | " \
            "90.00% | 0.0100 | - | - | - |" in text
     assert "| MC dropout | (d) the smoothing twin, trained from scratch | 10 | 25.00% | 0.8000 | " \
            "0.0500 |" in text
     assert "The hold-out is not held out for every cell" in text
     held = {name: record(name, 0.2, validation="holdout") for name in runs}
-    assert "none of the cells trained on" in report.section(held)
+    assert "none of the cells trained on" in report.section(held, {})
+
+
+def test_outcomes_over_other_images_are_refused(scripts):
+    _, report = scripts
+    other = outcome(0.2)
+    other["labels"] = other["labels"][::-1]
+    with pytest.raises(ValueError, match="other images"):
+        report.test_line({"dnn_retrofitted": outcome(0.2), "dnn_finetuned": other}, "dnn",
+                         "retrofitted", "finetuned")
 
 
 def test_the_page_keeps_everything_outside_its_section(scripts):
     _, report = scripts
     text = f"# Retrofit\n\nThe API.\n\n{report.BEGIN}\nold numbers\n{report.END}\n\nAfter.\n"
-    new = report.page(text, {})
+    new = report.page(text, {}, {})
     assert new.startswith("# Retrofit\n\nThe API.\n\n" + report.BEGIN)
     assert new.endswith(report.END + "\n\nAfter.\n") and "old numbers" not in new
-    assert report.page(new, {}) == new
-    appended = report.page("# Retrofit\n", {})
+    assert report.page(new, {}, {}) == new
+    appended = report.page("# Retrofit\n", {}, {})
     assert appended.startswith("# Retrofit\n\n" + report.BEGIN)
 
 
@@ -172,5 +200,24 @@ def test_the_committed_page_is_the_report_of_the_committed_runs(scripts):
     with open(report.PAGE) as f:
         text = f.read()
     assert report.BEGIN in text
-    assert report.page(text, experiment.load_runs()) == text, \
+    assert report.page(text, experiment.load_runs(), experiment.load_outcomes()) == text, \
         "docs/retrofit.md is stale: run python scripts/retrofit_report.py"
+
+
+@pytest.mark.real_data
+def test_outcomes_are_the_runs_model_on_the_whole_test_split(scripts, tmp_path, monkeypatch):
+    import keras
+    experiment, _ = scripts
+    run_dir = tmp_path / "runs" / "dnn_finetuned"
+    fake_run(str(run_dir))
+    model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(),
+                              keras.layers.Dense(10, activation="softmax")])
+    model.save(run_dir / "model.keras")
+    monkeypatch.setattr(experiment, "OUTCOMES", str(tmp_path / "outcomes"))
+    experiment.collect_outcomes(str(tmp_path / "runs"))
+    records = experiment.load_outcomes(str(tmp_path / "outcomes"))
+    assert list(records) == ["dnn_finetuned"]                 # only finished runs
+    record = records["dnn_finetuned"]
+    assert record["n"] == 1 and record["seed"] == 0 and len(record["nll"]) == 10_000
+    assert np.mean(record["nll"]) == pytest.approx(record["metrics"]["nll"], abs=1e-6)
+    assert record["labels"][:3] == [9, 2, 1]                  # Fashion-MNIST's test order

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from study import intervals
-from study.intervals import Interval, bootstrap_interval, interval_verdict, saving, seed_interval
+from blur_keras.paired_bootstrap import Interval
+from study.intervals import interval_verdict, saving, seed_interval
 
 
 def test_docstring_examples():
@@ -41,18 +42,6 @@ def test_three_agreeing_seeds_with_a_wide_interval_are_inconclusive_with_their_c
     assert verdict == "inconclusive (3/3 seeds the paper's way)"
 
 
-def test_bootstrap_interval_separates_an_effect_from_a_near_tie():
-    rng = np.random.default_rng(1)
-    plain = rng.exponential(0.2, size=5000)
-    noise = rng.normal(0, 0.05, size=5000)
-    effect = bootstrap_interval(plain, plain - 0.02 + noise)
-    tie = bootstrap_interval(plain, plain + noise)
-    assert interval_verdict(effect, "lower") == "holds"
-    assert interval_verdict(tie, "lower") == "inconclusive"
-    assert bootstrap_interval(plain, plain + noise, seed=3) == bootstrap_interval(
-        plain, plain + noise, seed=3)
-
-
 def test_saving_compares_both_networks_against_the_same_target():
     plain = {1: 0.30, 2: 0.27, 5: 0.25, 10: 0.241, 20: 0.2405, 50: 0.240}
     smooth = {1: 0.26, 2: 0.245, 5: 0.239, 10: 0.236}
@@ -69,8 +58,6 @@ def test_saving_compares_both_networks_against_the_same_target():
 @pytest.mark.parametrize("call, message", [
     (lambda: seed_interval([]), "non-empty"),
     (lambda: seed_interval([1.0, 2.0], confidence=1.5), "confidence"),
-    (lambda: bootstrap_interval(np.zeros(3), np.zeros(4)), "same length"),
-    (lambda: bootstrap_interval(np.zeros(3), np.zeros(3), rounds=10), "rounds"),
     (lambda: interval_verdict(Interval(0, -1, 1, 3), "smaller"), "better"),
     (lambda: saving({1: 0.3}, {1: 0.2}), "reference N = 50"),
     (lambda: saving({50: 0.3}, {1: 0.2}, tolerance=-1), "tolerance"),

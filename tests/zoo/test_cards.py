@@ -42,10 +42,12 @@ def test_the_card_holds_the_runs_curves_and_shows_them(twin_zoo, tiny_runs):
     assert card["curves"]["runs"][0]["epochs"] == 1
     assert card["curves"]["runs"][0]["validation"] == "holdout"
     # Hashed in the card (a directory checks itself) and in the index (a name is checked there).
-    assert set(card["files"]) == {"model.weights.h5", "curves.json", "curves.png"}
+    # So are the per-image test outcomes that the twin intervals read.
+    assert set(card["files"]) == {"model.weights.h5", "curves.json", "curves.png",
+                                  "test_outcomes.json"}
     index = json.loads((zoo_dir / "index.json").read_text())
     assert set(index[DNN]["files"]) == {"model.weights.h5", "metadata.json", "README.md",
-                                        "curves.json", "curves.png"}
+                                        "curves.json", "curves.png", "test_outcomes.json"}
     readme = (directory / "README.md").read_text()
     assert "![Training and validation NLL and accuracy per epoch](curves.png)" in readme
     assert "best validation NLL" in readme
@@ -113,8 +115,17 @@ def test_a_stochastic_card_meets_its_deterministic_twin_whichever_is_published_f
     assert twin["preset"] == DNN and twin["version"] == 2 and (twin["n"], twin["twin_n"]) == (10, 1)
     assert twin["nll"] == card["evaluation"]["test"]["10"]["nll"]
     assert twin["twin_nll"] == twin_card["evaluation"]["test"]["1"]["nll"]
-    expected = "lower" if twin["nll"] < twin["twin_nll"] else "higher"
-    assert twin["verdict"] == expected and f"is {expected}" in twin["sentence"]
+    low, high = twin["interval"]                   # the verdict is the interval's
+    expected = "lower" if high < 0 else "higher" if low > 0 else "inconclusive"
+    assert twin["verdict"] == expected and twin["images"] == 64
+    assert low <= twin["difference"] <= high and "95% interval" in twin["sentence"]
+    # The outcomes the interval reads are the card's test pass, image by image.
+    from blur_keras.publishing.image_outcomes import read_outcomes
+    for preset, size, its_card in ((MCDO, 10, card), (DNN, 1, twin_card)):
+        outcomes = read_outcomes(str(zoo_dir / preset))
+        assert outcomes["n"] == size and outcomes["nll"].size == 64
+        assert outcomes["nll"].mean() == pytest.approx(
+            its_card["evaluation"]["test"][str(size)]["nll"], abs=1e-6)
     assert "twin" not in twin_card                 # a deterministic network has none
     assert twin["sentence"] in (zoo_dir / MCDO / "README.md").read_text()
     # The zoo's README says it in one line per pair; every rewritten file is indexed.
@@ -168,9 +179,10 @@ def test_a_run_without_curves_publishes_a_card_that_says_so(tiny_runs, tmp_path)
     os.remove(run_dir / "curves.json")
     zoo_dir = tmp_path / "zoo"
     card = publish_tiny(run_dir, "resnet_dnn_18.no_curves", zoo_dir)
-    assert card["curves"] is None and set(card["files"]) == {"model.weights.h5"}
+    assert card["curves"] is None
+    assert set(card["files"]) == {"model.weights.h5", "test_outcomes.json"}
     assert sorted(os.listdir(zoo_dir / "resnet_dnn_18.no_curves")) == \
-        ["README.md", "metadata.json", "model.weights.h5"]
+        ["README.md", "metadata.json", "model.weights.h5", "test_outcomes.json"]
     assert "No curves recorded" in (zoo_dir / "resnet_dnn_18.no_curves" / "README.md").read_text()
 
 

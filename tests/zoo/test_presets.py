@@ -52,7 +52,7 @@ def test_published_preset_loads_back_with_the_trained_weights(tiny_zoo, zoo_copy
     assert model.compiled and model.loss is not None
     index = json.load(open(zoo_copy / "index.json"))
     assert set(index[TINY]["files"]) == {"model.weights.h5", "metadata.json", "README.md",
-                                         "curves.json", "curves.png"}
+                                         "curves.json", "curves.png", "test_outcomes.json"}
     assert index[TINY]["version"] == card["version"] == 1
     assert TINY in (zoo_copy / "README.md").read_text()
 
