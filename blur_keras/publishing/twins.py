@@ -99,7 +99,8 @@ def comparison(name: str, card: dict, twin: str, twin_card: dict, outcomes: dict
                 "sentence": f"Not compared with `{twin}`: {why}."}
     nll, twin_nll = float(ours["nll"]), float(theirs["nll"])
     section = {**section, "nll": nll, "twin_nll": twin_nll, "difference": nll - twin_nll}
-    missing = [preset for preset, record, size in ((name, outcomes, n), (twin, twin_outcomes, twin_n))
+    missing = [preset for preset, record, size in
+               ((name, outcomes, n), (twin, twin_outcomes, twin_n))
                if record is None or record["n"] != size]
     if missing:
         return {**section, "verdict": "no interval",
@@ -140,8 +141,8 @@ def _sentence(name: str, card: dict, twin: str, section: dict, interval) -> str:
     relation = {"lower": "is lower (better) than", "higher": "is higher (worse) than"}
     if interval is None:
         return (f"On the {split}, {ours} differs from {theirs} by {nll - twin_nll:+.4f}.")
-    measured = (f"difference {interval.mean:+.4f}, 95% interval [{interval.low:+.4f}, "
-                f"{interval.high:+.4f}] (paired bootstrap over the {interval.count:,} test "
+    measured = (f"difference {interval.mean:+.5f}, 95% interval [{interval.low:+.5f}, "
+                f"{interval.high:+.5f}] (paired bootstrap over the {interval.count:,} test "
                 f"images)")
     if verdict == "inconclusive":
         return (f"On the {split}, {ours} and {theirs} do not differ beyond the test split's "

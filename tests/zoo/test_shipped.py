@@ -78,3 +78,24 @@ def test_shipped_preset_meets_the_zoo_bar(name):
     assert card["version"] >= 2                                    # the converged recipe
     assert card["splits"]["test"].endswith("all images")
     assert card["training"]["command"] == "python -m blur_keras.zoo build"
+
+
+@pytest.mark.parametrize("name", zoo.names())
+def test_shipped_twin_verdict_is_its_interval_over_the_recorded_outcomes(name):
+    # Recomputed here from the two presets' test_outcomes.json, not read from the card.
+    from blur_keras.paired_bootstrap import bootstrap_interval
+    from blur_keras.publishing.image_outcomes import read_outcomes
+    card = zoo.card(name)
+    outcomes = read_outcomes(os.path.join(zoo.zoo_directory(), name))
+    size = 10 if card["evaluation"]["stochastic"] else 1
+    assert outcomes["n"] == size and outcomes["nll"].size == 10_000
+    assert outcomes["nll"].mean() == pytest.approx(card["evaluation"]["test"][str(size)]["nll"],
+                                                   abs=1e-6)
+    twin = card.get("twin")
+    if twin is None:
+        return
+    theirs = read_outcomes(os.path.join(zoo.zoo_directory(), twin["preset"]))
+    interval = bootstrap_interval(theirs["nll"], outcomes["nll"])
+    assert twin["interval"] == [interval.low, interval.high]
+    assert twin["verdict"] == ("lower" if interval.high < 0 else "higher" if interval.low > 0
+                               else "inconclusive")
