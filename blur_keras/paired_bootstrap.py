@@ -34,6 +34,16 @@ class Interval:
     def defined(self) -> bool:
         return bool(np.isfinite(self.low) and np.isfinite(self.high))
 
+    @property
+    def direction(self) -> str:
+        """`"lower"` or `"higher"` when the interval excludes zero on that side of it, else
+        `"inconclusive"` (it holds zero, or is undefined)."""
+        if self.defined and self.high < 0:
+            return "lower"
+        if self.defined and self.low > 0:
+            return "higher"
+        return "inconclusive"
+
     def text(self, digits: int = 4, scale: float = 1.0) -> str:
         """E.g. `-0.0123 [-0.0201, -0.0045]`; `+0.0012 (1 pair, no interval)` when undefined."""
         mean = f"{self.mean * scale:+.{digits}f}"

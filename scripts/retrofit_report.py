@@ -118,8 +118,8 @@ def test_line(outcomes: dict[str, dict], family: str, first: str, second: str) -
     if a["labels"] != b["labels"]:
         raise ValueError(f"{family}_{first} and {family}_{second}: outcomes over other images.")
     interval = bootstrap_interval(b["nll"], a["nll"])
-    verdict = ("lower" if interval.high < 0 else "higher" if interval.low > 0 else
-               "no difference the test split resolves")
+    verdict = {"inconclusive": "no difference the test split resolves"}.get(
+        interval.direction, interval.direction)
     x, y = a["metrics"]["nll"], b["metrics"]["nll"]
     return (f"{head}: {x:.4f} vs {y:.4f}, difference {interval.text()} (95% paired "
             f"bootstrap over {interval.count:,} images): **{verdict}**.")
@@ -246,8 +246,9 @@ def main() -> None:
     records, outcomes = load_runs(), load_outcomes()
     with open(PAGE) as f:
         text = f.read()
+    new = page(text, records, outcomes)           # computed before the page is opened to write
     with open(PAGE, "w") as f:
-        f.write(page(text, records, outcomes))
+        f.write(new)
     print(f"wrote the experiment section of {PAGE} from {len(records)} runs")
 
 

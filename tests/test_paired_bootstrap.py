@@ -22,6 +22,8 @@ def test_an_effect_excludes_zero_and_a_near_tie_does_not():
     tie = bootstrap_interval(baseline, baseline + noise)
     assert effect.low < effect.high < 0
     assert tie.low < 0 < tie.high
+    assert (effect.direction, tie.direction) == ("lower", "inconclusive")
+    assert bootstrap_interval(baseline, baseline + 0.02 + noise).direction == "higher"
     assert effect.mean == pytest.approx(np.mean(noise) - 0.02)
     assert effect.count == 5000
 

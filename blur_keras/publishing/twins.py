@@ -113,8 +113,7 @@ def comparison(name: str, card: dict, twin: str, twin_card: dict, outcomes: dict
                 "sentence": f"Not compared with `{twin}`: their per-image test outcomes are "
                             f"not over the same images in the same order."}
     interval = bootstrap_interval(twin_outcomes["nll"], outcomes["nll"])
-    verdict = ("lower" if interval.high < 0 else "higher" if interval.low > 0 else
-               "inconclusive")
+    verdict = interval.direction
     section = {**section, "interval": [interval.low, interval.high], "images": interval.count,
                "verdict": verdict}
     return {**section, "sentence": _sentence(name, card, twin, section, interval)}
