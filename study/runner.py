@@ -194,6 +194,12 @@ def pending_evaluations(run: Run, results_dir: str, names: Sequence[str]) -> lis
             and not os.path.isfile(os.path.join(results_dir, run.name, f"{name}.json"))]
 
 
+def needs_training(run: Run, results_dir: str) -> bool:
+    """Whether `run` has an evaluation left to write: a run whose every evaluation JSON is in
+    the results folder (committed, say, from another machine) is not trained again."""
+    return bool(pending_evaluations(run, results_dir, EVALUATIONS))
+
+
 def evaluate_run(run: Run, runs_dir: str, results_dir: str, names: Sequence[str],
                  context: Context, report: Callable[[str], None]) -> list[str]:
     """Computes and writes the pending evaluations of a trained run; returns those written."""
@@ -353,7 +359,7 @@ def run_study(plan: Plan, runs_dir: str, results_dir: str = RESULTS_DIR, *,
     """Trains, evaluates and summarises the study; skips everything already done.
 
     For each selected run: `train` (zoo presets are never trained; finished
-    runs are not trained again), then each pending evaluation (`evaluate`,
+    runs, and runs whose every evaluation is written, are not trained again), then each pending evaluation (`evaluate`,
     or the evaluation names given). Then the study-level steps: `ensembles`
     (from the stored probabilities), `baseline` (the AlexNet sums as a
     registered baseline) and `speed` (timed side by side; refused while
@@ -392,7 +398,8 @@ def run_study(plan: Plan, runs_dir: str, results_dir: str = RESULTS_DIR, *,
     summary = {"trained": [], "evaluated": {}, "study": []}
     context = Context(plan.dataset, plan.settings, data_dir)
     for run in runs:
-        if "train" in chosen and train_run(run, runs_dir, report):
+        if "train" in chosen and needs_training(run, results_dir) \
+                and train_run(run, runs_dir, report):
             summary["trained"].append(run.name)
         written = evaluate_run(run, runs_dir, results_dir, evaluation_names, context, report)
         if written:

@@ -7,7 +7,7 @@ import os
 from blur_keras import corruptions
 from study.ensembles import ENSEMBLES_FILE
 from study.plan import EVALUATIONS, Plan, Run, Settings
-from study.runner import pending_evaluations, run_state
+from study.runner import needs_training, pending_evaluations, run_state
 from study.speed import SPEED_FILE
 
 #: Measured: a 50-sample pass over the 10,000 test images (500,000 forward passes of the
@@ -74,7 +74,7 @@ def format_status(plan: Plan, runs_dir: str, results_dir: str) -> str:
         seconds = sum(evaluation_passes(run, name, plan.settings) for name in missing) \
             / PASSES_PER_SECOND
         eval_seconds += seconds
-        trains = not state.ready
+        trains = not state.ready and needs_training(run, results_dir)
         minutes = training_minutes(run) if trains else None
         to_train += trains
         train_total += minutes or 0.0
@@ -82,7 +82,7 @@ def format_status(plan: Plan, runs_dir: str, results_dir: str) -> str:
             f" + train {minutes:.0f}" if minutes else " + train ?" if trains else "")
         evaluations = (", ".join(missing) or "-") + (f" ({', '.join(done)})" if done else "")
         lines.append(f"{run.name:<40} {state.status:<16} {evaluations:<52} {estimate}")
-        if state.status in ("not started", "in progress"):
+        if trains and state.status in ("not started", "in progress"):
             commands.append(run.train_command(runs_dir))
         if state.detail and state.status != "published":
             lines.append(f"{'':<40} {state.detail}")

@@ -47,3 +47,27 @@ def test_status_lists_every_run_its_state_and_how_to_start_it(tmp_path, zoo_dir)
     assert f"--seed=0 --model_dir={tmp_path}/runs/resnet_dnn_18.fmnist_w16" in text
     assert "ensembles.json                           missing" in text
     assert "Left: 18 run(s) to train, about " in text
+
+
+def test_a_run_whose_every_evaluation_is_written_is_not_trained_again(tmp_path, zoo_dir):
+    """Results committed from another machine: the run has nothing left to compute."""
+    from study import runner
+    plan = study_plan(zoo_dir=zoo_dir)
+    run = plan.get("resnet_dnn_18.s2")
+    results, runs = tmp_path / "results", tmp_path / "runs"
+    (results / run.name).mkdir(parents=True)
+    for name in run.evaluations[:-1]:
+        (results / run.name / f"{name}.json").write_text("{}")
+    # One evaluation missing: the run is still to train, and status says how.
+    assert runner.needs_training(run, str(results))
+    assert f"--seed=2 --model_dir={runs}/resnet_dnn_18.s2" in format_status(
+        plan, str(runs), str(results))
+    (results / run.name / f"{run.evaluations[-1]}.json").write_text("{}")
+    assert not runner.needs_training(run, str(results))
+    text = format_status(plan, str(runs), str(results))
+    assert f"--model_dir={runs}/resnet_dnn_18.s2" not in text
+    assert "Left: 17 run(s) to train, about " in text
+    summary = runner.run_study(plan, str(runs), str(results), only=[run.name],
+                               steps=["train", "evaluate"], report=lambda message: None)
+    assert summary == {"trained": [], "evaluated": {}, "study": []}
+    assert not (runs / run.name).exists()
