@@ -81,10 +81,11 @@ def format_status(plan: Plan, runs_dir: str, results_dir: str) -> str:
         estimate = f"{seconds / 60:.0f}" + (
             f" + train {minutes:.0f}" if minutes else " + train ?" if trains else "")
         evaluations = (", ".join(missing) or "-") + (f" ({', '.join(done)})" if done else "")
-        lines.append(f"{run.name:<40} {state.status:<16} {evaluations:<52} {estimate}")
+        shown = state.status if state.ready or missing else "evaluated"
+        lines.append(f"{run.name:<40} {shown:<16} {evaluations:<52} {estimate}")
         if trains and state.status in ("not started", "in progress"):
             commands.append(run.train_command(runs_dir))
-        if state.detail and state.status != "published":
+        if state.detail and shown not in ("published", "evaluated"):
             lines.append(f"{'':<40} {state.detail}")
     for filename in (ENSEMBLES_FILE, SPEED_FILE):
         there = os.path.isfile(os.path.join(results_dir, filename))

@@ -66,6 +66,7 @@ def test_a_run_whose_every_evaluation_is_written_is_not_trained_again(tmp_path, 
     assert not runner.needs_training(run, str(results))
     text = format_status(plan, str(runs), str(results))
     assert f"--model_dir={runs}/resnet_dnn_18.s2" not in text
+    assert "resnet_dnn_18.s2                         evaluated " in text
     assert "Left: 17 run(s) to train, about " in text
     summary = runner.run_study(plan, str(runs), str(results), only=[run.name],
                                steps=["train", "evaluate"], report=lambda message: None)
