@@ -8,6 +8,7 @@ import os
 from blur_keras.publishing.build_spec import BuildEntry, build_order, read_entries
 from blur_keras.publishing.ensembles import publish_ensemble
 from blur_keras.publishing.from_run import publish
+from blur_keras.publishing.preset_members import SUFFIX, member_from_preset, trained_with
 from blur_keras.publishing.shipping import NOT_SHIPPED_FILE, record_not_shipped, shortfall
 from blur_keras.zoo.files import (BUILD_FILE, PresetError, preset_training_options,
                                   zoo_directory)
@@ -47,7 +48,9 @@ def member_runs(entry: BuildEntry, base: BuildEntry, runs_dir: str, verbose: int
     Each seed's run is, in order: the run `build.json` gives for it
     (`runs`, relative to `runs_dir`), checked to be a finished run of the
     recipe; the run of the single-network preset it repeats, for that
-    preset's seed (`runs_dir/<ensemble_of>`); else `runs_dir/<preset>_seed<k>`,
+    preset's seed (`runs_dir/<ensemble_of>`), or where that run is not there and the zoo
+    publishes that preset trained with the recipe, the preset itself (`member_from_preset`,
+    written in `runs_dir/<ensemble_of>.from_zoo`); else `runs_dir/<preset>_seed<k>`,
     trained (or resumed) here.
     """
     given = {seed: _given_run(entry, seed, os.path.join(runs_dir, os.path.expanduser(path)))
@@ -59,6 +62,13 @@ def member_runs(entry: BuildEntry, base: BuildEntry, runs_dir: str, verbose: int
             continue
         own = seed == base.options.get("seed", 0)
         run_dir = os.path.join(runs_dir, base.name if own else f"{entry.name}_seed{seed}")
+        if own and not os.path.isfile(os.path.join(run_dir, "result.json")) and trained_with(
+                base.name, preset_training_options(base.name, zoo_dir), zoo_dir):
+            run_dir = member_from_preset(base.name, zoo_dir, run_dir + SUFFIX)
+            print(f"== {entry.name}: member seed {seed} is the published {base.name} "
+                  f"(its run is not in {runs_dir}; written as a run in {run_dir})", flush=True)
+            run_dirs.append(run_dir)
+            continue
         print(f"== {entry.name}: member seed {seed} in {run_dir}", flush=True)
         _train(base, run_dir, verbose, zoo_dir, seed=seed)
         run_dirs.append(run_dir)

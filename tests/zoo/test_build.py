@@ -149,3 +149,44 @@ def test_the_zoo_readme_says_which_presets_were_not_shipped_and_why(tmp_path):
         f"`{record['build_command']}`."]
     assert record_not_shipped(str(tmp_path), MCDO, None) is None
     assert not (tmp_path / "not_shipped.json").exists() and not_shipped_lines(str(tmp_path)) == []
+
+
+@pytest.mark.slow
+@pytest.mark.real_data
+def test_an_ensemble_takes_its_seed_of_the_published_preset_when_that_run_is_gone(tiny_runs,
+                                                                                 tmp_path):
+    """Built on another machine: the zoo has the preset, the runs directory not its run."""
+    import numpy as np
+    from blur_keras.publishing import build
+    runs_dir = tmp_path / "runs"
+    seed_runs(tiny_runs, runs_dir, {"dnn0": DNN})
+    zoo_dir = write_spec(tmp_path / "zoo", {
+        DNN: TINY_RECIPE,
+        ENSEMBLE: {"ensemble_of": DNN, "seeds": [0, 1], "runs": {"1": str(tiny_runs["dnn1"])}}})
+    options = {"verbose": 0, "test_subset": TEST_SUBSET, "corruptions": False,
+               "progress": False}
+    assert build(str(runs_dir), str(zoo_dir), only=[DNN], **options) == [DNN]
+    shutil.rmtree(runs_dir / DNN)
+    assert build(str(runs_dir), str(zoo_dir), only=[ENSEMBLE], **options) == [ENSEMBLE]
+    assert not (runs_dir / DNN).exists()                      # seed 0 was not trained again
+    member = runs_dir / f"{DNN}.from_zoo"
+    result = json.loads((member / "result.json").read_text())
+    preset_card = json.loads((zoo_dir / DNN / "metadata.json").read_text())
+    assert result["config"] == preset_card["training"]["config"]
+    assert result["test"] == preset_card["evaluation"]["test"] and "zoo preset" in result["source"]
+    card = json.loads((zoo_dir / ENSEMBLE / "metadata.json").read_text())
+    assert [m["run"] for m in card["ensemble"]["members"]] == [f"{DNN}.from_zoo", "dnn1"]
+    # The member's weights are the preset's, to the bit.
+    import keras
+    published = zoo.load(str(zoo_dir / DNN), include_preprocessing=False, compile=False)
+    written = keras.saving.load_model(str(member / "model.keras"), safe_mode=True)
+    for a, b in zip(published.get_weights(), written.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    # A preset of another recipe is not taken: the build trains the seed-0 run instead.
+    from blur_keras.publishing.preset_members import trained_with
+    from blur_keras.zoo.files import preset_training_options
+    assert trained_with(DNN, preset_training_options(DNN, str(zoo_dir)), str(zoo_dir))
+    assert not trained_with(DNN, {**preset_training_options(DNN, str(zoo_dir)), "epochs": 2},
+                            str(zoo_dir))
+    assert not trained_with("resnet_dnn_18.absent", preset_training_options(DNN, str(zoo_dir)),
+                            str(zoo_dir))

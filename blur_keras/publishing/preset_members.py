@@ -1,0 +1,67 @@
+"""An ensemble's member taken from a published preset when its training run is not here.
+
+An ensemble preset repeats a single-network preset's recipe with other seeds, and its member for
+that preset's own seed *is* the preset's run. On a machine where that run directory is gone (the
+preset was built elsewhere), the zoo still holds the run's final weights, its configuration, its
+curves and its test numbers: `member_from_preset` writes them as a finished run directory that
+`publish_ensemble` reads like any other, instead of training the same network again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+
+from blur_keras.zoo.files import CURVES_FILE, read_index
+
+#: What the directory written from a preset is called, after the preset's name.
+SUFFIX = ".from_zoo"
+
+
+def trained_with(preset: str, options: dict, zoo_dir: str) -> bool:
+    """Whether the zoo publishes `preset` trained with the training `options` (model included)."""
+    from blur_keras.training import TrainConfig
+    from blur_keras.training.run_directory import NOT_IDENTITY, differences, identity
+    from blur_keras.zoo.preset import card_in_zoo
+    if preset not in read_index(zoo_dir):
+        return False
+    card = card_in_zoo(zoo_dir, preset)
+    recorded = {key: value for key, value in card["training"]["config"].items()
+                if key not in NOT_IDENTITY}
+    return not differences(recorded, identity(TrainConfig(model_dir=".", **options).resolved()))
+
+
+def member_from_preset(preset: str, zoo_dir: str, run_dir: str) -> str:
+    """Writes the published `preset` as a finished run directory (`model.keras`, `result.json`,
+    `curves.json`) in `run_dir` and returns it; an existing one is returned as it is.
+
+    The weights are the preset's, loaded and verified by `zoo.load`; `result.json` holds the
+    card's training configuration, steps, training time and test numbers, and says where it
+    comes from (`"source"`).
+    """
+    from blur_keras import zoo
+    from blur_keras.zoo.preset import card_in_zoo
+    result_path = os.path.join(run_dir, "result.json")
+    if os.path.isfile(result_path):
+        return run_dir
+    card = card_in_zoo(zoo_dir, preset)
+    directory = os.path.join(os.path.abspath(zoo_dir), preset)
+    os.makedirs(run_dir, exist_ok=True)
+    zoo.load(directory, include_preprocessing=False, compile=False).save(
+        os.path.join(run_dir, "model.keras"))
+    curves = os.path.join(directory, CURVES_FILE)
+    if os.path.isfile(curves):
+        shutil.copyfile(curves, os.path.join(run_dir, CURVES_FILE))
+    training = card["training"]
+    result = {"status": "finished", "config": training["config"], "steps": training["steps"],
+              "training_seconds": training["wall_seconds"],
+              "test": card["evaluation"]["test"], "validation": None,
+              "splits": card["splits"].get("slices"), "versions": card["versions"],
+              "history": training.get("history"),
+              "source": f"zoo preset {preset} (version {card['version']}): its weights, "
+                        f"configuration, curves and test numbers"}
+    with open(result_path + ".tmp", "w") as f:
+        json.dump(result, f, indent=2)
+    os.replace(result_path + ".tmp", result_path)
+    return run_dir
