@@ -66,12 +66,8 @@ def published_preset(run: Run) -> RunState | None:
     if not run.preset or not any(run.preset in read_index(d) for d in zoo_directories()):
         return None
     from blur_keras import zoo
-    from blur_keras.training import TrainConfig
-    from blur_keras.training.run_directory import NOT_IDENTITY, differences, identity
-    recorded = {key: value for key, value in zoo.card(run.preset)["training"]["config"].items()
-                if key not in NOT_IDENTITY}
-    changed = differences(recorded, identity(TrainConfig(model_dir=".", **run.train_options())
-                                             .resolved()))
+    from blur_keras.publishing.preset_members import recipe_differences
+    changed = recipe_differences(zoo.card(run.preset), run.train_options())
     if changed:
         return RunState("not started", f"the zoo's {run.preset} is of another recipe "
                                        f"({'; '.join(changed)}): the study trains it")
@@ -359,8 +355,8 @@ def run_study(plan: Plan, runs_dir: str, results_dir: str = RESULTS_DIR, *,
     """Trains, evaluates and summarises the study; skips everything already done.
 
     For each selected run: `train` (zoo presets are never trained; finished
-    runs, and runs whose every evaluation is written, are not trained again), then each pending evaluation (`evaluate`,
-    or the evaluation names given). Then the study-level steps: `ensembles`
+    runs, and runs whose every evaluation is written, are not trained again),
+    then each pending evaluation (`evaluate`, or the evaluation names given). Then the study-level steps: `ensembles`
     (from the stored probabilities), `baseline` (the AlexNet sums as a
     registered baseline) and `speed` (timed side by side; refused while
     other work runs). With `only` or `shard` the study-level steps run only

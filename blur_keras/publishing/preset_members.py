@@ -19,17 +19,23 @@ from blur_keras.zoo.files import CURVES_FILE, read_index
 SUFFIX = ".from_zoo"
 
 
-def trained_with(preset: str, options: dict, zoo_dir: str) -> bool:
-    """Whether the zoo publishes `preset` trained with the training `options` (model included)."""
+def recipe_differences(card: dict, options: dict) -> list[str]:
+    """What differs between the training recorded in a preset's `card` and the training
+    `options` (`TrainConfig` keyword arguments, model included), as `run_directory.differences`
+    words it; empty when the preset was trained with those options."""
     from blur_keras.training import TrainConfig
     from blur_keras.training.run_directory import NOT_IDENTITY, differences, identity
+    recorded = {key: value for key, value in card["training"]["config"].items()
+                if key not in NOT_IDENTITY}
+    return differences(recorded, identity(TrainConfig(model_dir=".", **options).resolved()))
+
+
+def trained_with(preset: str, options: dict, zoo_dir: str) -> bool:
+    """Whether the zoo `zoo_dir` publishes `preset` trained with the training `options`."""
     from blur_keras.zoo.preset import card_in_zoo
     if preset not in read_index(zoo_dir):
         return False
-    card = card_in_zoo(zoo_dir, preset)
-    recorded = {key: value for key, value in card["training"]["config"].items()
-                if key not in NOT_IDENTITY}
-    return not differences(recorded, identity(TrainConfig(model_dir=".", **options).resolved()))
+    return not recipe_differences(card_in_zoo(zoo_dir, preset), options)
 
 
 def member_from_preset(preset: str, zoo_dir: str, run_dir: str) -> str:
