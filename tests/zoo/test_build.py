@@ -182,6 +182,21 @@ def test_an_ensemble_takes_its_seed_of_the_published_preset_when_that_run_is_gon
     written = keras.saving.load_model(str(member / "model.keras"), safe_mode=True)
     for a, b in zip(published.get_weights(), written.get_weights()):
         np.testing.assert_array_equal(a, b)
+    assert card["curves"]["missing"] == []
+    # A preset published from a run that recorded no curves gives a member without them, and
+    # the ensemble's card names that member as one that recorded none.
+    from blur_keras.zoo.files import CURVES_FILE
+    seed_runs(tiny_runs, runs_dir, {"dnn0": DNN})
+    (runs_dir / DNN / CURVES_FILE).unlink()
+    assert build(str(runs_dir), str(zoo_dir), only=[DNN], **options) == [DNN]
+    assert not (zoo_dir / DNN / CURVES_FILE).exists()
+    shutil.rmtree(runs_dir / DNN)
+    shutil.rmtree(member)
+    assert build(str(runs_dir), str(zoo_dir), only=[ENSEMBLE], **options) == [ENSEMBLE]
+    assert not (member / CURVES_FILE).exists() and (member / "result.json").exists()
+    card = json.loads((zoo_dir / ENSEMBLE / "metadata.json").read_text())
+    assert card["curves"]["missing"] == ["seed 0"]
+    assert [run["label"] for run in card["curves"]["runs"]] == ["seed 1"]
     # A preset of another recipe is not taken: the build trains the seed-0 run instead.
     from blur_keras.publishing.preset_members import trained_with
     from blur_keras.zoo.files import preset_training_options
