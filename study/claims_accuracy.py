@@ -438,8 +438,8 @@ def claim4(results: Results) -> Section:
               f"{len(cells)} cells: " + "; ".join(
                   f"{name} {pair} ({a[2]:.2f} → {b[2]:.2f}, accuracy {a[1]:.1f} → {b[1]:.1f})"
                   for name, pair, a, b in risen)
-              + "; it falls in the others (table of claim 1). The study's issue asks whether "
-                "smoothing worsens ECE where it raises accuracy a lot.", "",
+              + "; it falls in the others (table of claim 1). The question here: does "
+                "smoothing worsen ECE where it raises accuracy a lot?", "",
               "Ours, per seed: change of accuracy and of ECE with smoothing (percentage "
               "points):", ""]
     rows = []

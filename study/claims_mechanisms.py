@@ -268,9 +268,9 @@ def _hessian(results: Results, section: Section) -> None:
                           "think explains it, untested: the largest eigenvalue is not invariant "
                           "to reparameterisation (Dinh et al., 2017), and the Prob layer's tanh "
                           "and the blur change the scale of the features after every stage, so "
-                          "the two models' eigenvalues are not on one scale; and our models end "
-                          "the study's short recipe (see the introduction), the paper's "
-                          "CIFAR-100 models a 200-epoch one."]
+                          "the two models' eigenvalues are not on one scale; and our models' "
+                          "recipe (see the introduction) is far shorter than the 200 epochs of "
+                          "the paper's CIFAR-100 models."]
     _rerun_agreement(results, section, paired)
     section.rows.append(Row(
         "6f", "Smoothing lowers the largest Hessian eigenvalues (MC dropout)",
