@@ -356,11 +356,11 @@ def run_study(plan: Plan, runs_dir: str, results_dir: str = RESULTS_DIR, *,
 
     For each selected run: `train` (zoo presets are never trained; finished
     runs, and runs whose every evaluation is written, are not trained again),
-    then each pending evaluation (`evaluate`, or the evaluation names given). Then the study-level steps: `ensembles`
-    (from the stored probabilities), `baseline` (the AlexNet sums as a
-    registered baseline) and `speed` (timed side by side; refused while
-    other work runs). With `only` or `shard` the study-level steps run only
-    when named in `steps`.
+    then each pending evaluation (`evaluate`, or the evaluation names
+    given). Then the study-level steps: `ensembles` (from the stored
+    probabilities), `baseline` (the AlexNet sums as a registered baseline)
+    and `speed` (timed side by side; refused while other work runs). With
+    `only` or `shard` the study-level steps run only when named in `steps`.
 
     Args:
         plan: the study (`study_plan()`).
