@@ -38,22 +38,44 @@ def trained_with(preset: str, options: dict, zoo_dir: str) -> bool:
     return not recipe_differences(card_in_zoo(zoo_dir, preset), options)
 
 
+def published_as(preset: str, zoo_dir: str) -> dict:
+    """What identifies the `preset` the zoo `zoo_dir` publishes now: its name, version and the
+    sha256 of each of its files, as its index records them."""
+    record = read_index(zoo_dir)[preset]
+    return {"name": preset, "version": record.get("version"),
+            "sha256": {name: file["sha256"] for name, file in sorted(record["files"].items())}}
+
+
+def _written_from(result_path: str) -> dict | None:
+    """The `"preset"` record of a run directory's `result.json`: None without one."""
+    if not os.path.isfile(result_path):
+        return None
+    with open(result_path) as f:
+        return json.load(f).get("preset")
+
+
 def member_from_preset(preset: str, zoo_dir: str, run_dir: str) -> str:
     """Writes the published `preset` as a finished run directory (`model.keras`, `result.json`,
-    `curves.json`) in `run_dir` and returns it; an existing one is returned as it is.
+    `curves.json`) in `run_dir` and returns it. One written from the preset the zoo publishes
+    now is returned as it is; one written from an earlier publication (another version, or any
+    file changed) is written again.
 
     The weights are the preset's, loaded and verified by `zoo.load`; `result.json` holds the
     card's training configuration, steps, training time and test numbers, and says where it
-    comes from (`"source"`).
+    comes from (`"source"`, and `"preset"`: `published_as`).
     """
     from blur_keras import zoo
     from blur_keras.zoo.preset import card_in_zoo
     result_path = os.path.join(run_dir, "result.json")
-    if os.path.isfile(result_path):
+    published = published_as(preset, zoo_dir)
+    if _written_from(result_path) == published:
         return run_dir
     card = card_in_zoo(zoo_dir, preset)
     directory = os.path.join(os.path.abspath(zoo_dir), preset)
     os.makedirs(run_dir, exist_ok=True)
+    for name in ("result.json", "model.keras", CURVES_FILE):      # an earlier publication's
+        if os.path.isfile(os.path.join(run_dir, name)):
+            os.remove(os.path.join(run_dir, name))
     zoo.load(directory, include_preprocessing=False, compile=False).save(
         os.path.join(run_dir, "model.keras"))
     curves = os.path.join(directory, CURVES_FILE)
@@ -64,7 +86,7 @@ def member_from_preset(preset: str, zoo_dir: str, run_dir: str) -> str:
               "training_seconds": training["wall_seconds"],
               "test": card["evaluation"]["test"], "validation": None,
               "splits": card["splits"].get("slices"), "versions": card["versions"],
-              "history": training.get("history"),
+              "history": training.get("history"), "preset": published,
               "source": f"zoo preset {preset} (version {card['version']}): its weights, "
                         f"configuration, curves and test numbers"}
     with open(result_path + ".tmp", "w") as f:
