@@ -99,3 +99,5 @@ def test_the_changelog_starts_with_unreleased_changes_then_this_release():
     assert headings[1].startswith(f"[{PROJECT['project']['version']}]")
     unreleased = changelog.split("## [Unreleased]")[1].split("\n## ")[0]
     assert unreleased.count("\n- ") >= 5
+    kinds = re.findall(r"^### (.+)$", unreleased, re.MULTILINE)
+    assert len(kinds) == len(set(kinds)), f"a kind of change has two sections: {kinds}"
