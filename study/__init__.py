@@ -4,7 +4,7 @@ A workbench of the repository, not part of the installed library: it lives besid
 results (`study/results/`) and runs from the repository root.
 
 `study_plan()` is the study as data (runs, evaluations, sizes); `run_study` trains what is
-missing and writes one small JSON per evaluation into `study/results/` (resumable: nothing
+missing and writes one small JSON per evaluation into `study/results/v2/` (resumable: nothing
 finished is computed twice); `build_report` rebuilds `docs/REPRODUCTION.md` and its figures
 from those JSONs alone. Command line: `python -m study run|status|report`. Names
 are imported on first use.

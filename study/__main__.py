@@ -9,10 +9,9 @@ Commands:
     report  rebuilds docs/REPRODUCTION.md and docs/reproduction/*.png from the results:
             python -m study report
 
-Run it from the repository root. `run` and `status` work on version 2 of the study
-(study/results/v2/); `report` uses version 2 once it is complete and version 1
-(study/results/) until then (`study.versions`). Exit codes: 0 done, 2 a bad flag, run
-directory or results folder (one `error:` line).
+Run it from the repository root. All three work on version 2 of the study (the zoo's converged
+recipe, study/results/v2/; version 1, the 5-epoch recipe, is in the git history). Exit codes:
+0 done, 2 a bad flag, run directory or results folder (one `error:` line).
 """
 
 from __future__ import annotations
@@ -28,8 +27,8 @@ FLAGS = flags.FLAGS
 COMMANDS = ("run", "status", "report")
 flags.DEFINE_string("runs_dir", None, "run, status: where the training runs are (one directory "
                     "per run name; e.g. runs/study, ignored by git).")
-flags.DEFINE_string("results_dir", None, "The results folder (committed). Default: run, status: "
-                    f"{RESULTS_DIR}; report: the reported version's (study.versions).")
+flags.DEFINE_string("results_dir", None, "The results folder (committed). Default: "
+                    f"{RESULTS_DIR}.")
 flags.DEFINE_list("only", None, "run: these run names only (see `status`).")
 flags.DEFINE_string("shard", None, "run: i/k: every k-th run from the i-th (1-based), to split "
                     "the runs over k processes.")
@@ -80,7 +79,7 @@ def _checked(command: str) -> dict:
 def _run(command: str, args: dict) -> None:
     if command == "report":
         from study.report import build_report
-        written = build_report(results_dir=FLAGS.results_dir, output=FLAGS.output)
+        written = build_report(results_dir=FLAGS.results_dir or RESULTS_DIR, output=FLAGS.output)
         print(f"Wrote {written['report']} and {len(written['figures'])} figure(s).")
         return
     results_dir = FLAGS.results_dir or RESULTS_DIR

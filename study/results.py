@@ -12,11 +12,11 @@ import numpy as np
 from study.evaluations import PROBABILITIES_FILE
 from study.plan import Plan, run_name
 from study.verdicts import Paired
-from study.versions import CURRENT, RESULTS_DIRS
 
-#: The committed results folder that `python -m study run` writes, relative to the
-#: repository root (`study.versions`).
-RESULTS_DIR = RESULTS_DIRS[CURRENT]
+#: The committed results folder that `python -m study run` writes and `python -m study report`
+#: reads, relative to the repository root: version 2 of the study (the zoo's converged recipe);
+#: version 1's (the 5-epoch recipe, `study/results/<run>/`) is in the git history.
+RESULTS_DIR = os.path.join("study", "results", "v2")
 
 
 class MissingKey(ValueError, KeyError):

@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from study.ablations import Ablation, Comparison
 from study.plan import Settings, study_plan
 
 #: Training options of every tiny run (eval_subset and deterministic are not part of a run's
@@ -25,6 +26,36 @@ TINY_SETTINGS = Settings(
 #: The recipe of the report tests' plans (their results are fake: any recipe does).
 REPORT_RECIPE = {"dataset": "fashion_mnist", "model_args": {"width": 16}, "epochs": 4,
                  "milestones": [2, 3]}
+
+
+def _against_full(text, paper, better="lower"):
+    return (Comparison(text, "self", "full", better, paper),)
+
+
+#: Ablations of every kind the report renders (those of the study's version 1): against the
+#: full layer with and without a paper direction, a kernel family, and against no smoothing.
+MANY_ABLATIONS = (
+    Ablation("blur_only", "Blur alone (no Prob)",
+             {"smoothing": {"prob": None, "temperature": None}},
+             _against_full("Prob + Blur beats Blur alone", "blur_only")),
+    Ablation("t1", "tanh temperature 1", {"smoothing": {"temperature": 1.0}},
+             _against_full("tanh t = 10 beats t = 1", "t1")),
+    Ablation("t100", "tanh temperature 100", {"smoothing": {"temperature": 100.0}},
+             _against_full("tanh t = 10 beats t = 100", "t100")),
+    Ablation("k121", "kernel (1, 2, 1), \"same\" padding", {"smoothing": {"kernel": [1, 2, 1]}},
+             _against_full("the 2x2 box beats (1, 2, 1)", "kernel")),
+    Ablation("k14641", "kernel (1, 4, 6, 4, 1), \"same\" padding",
+             {"smoothing": {"kernel": [1, 4, 6, 4, 1]}},
+             _against_full("the 2x2 box beats (1, 4, 6, 4, 1)", "kernel")),
+    Ablation("pad_same", "2x2 box, size-preserving \"same\" padding",
+             {"smoothing": {"padding": "same"}},
+             _against_full("size-growing \"full\" vs size-preserving \"same\" padding",
+                           "pad_same", None)),
+) + tuple(
+    Ablation(f"stage{stage}", f"smoothing after stage {stage} only", {"smoothing_stages": [stage]},
+             (Comparison(f"smoothing after stage {stage} alone helps", "none", "self", "lower",
+                         "stage"),))
+    for stage in range(1, 5))
 
 
 def report_plan(**overrides):

@@ -4,7 +4,6 @@ import pytest
 
 from study.ablations import ABLATED_MODEL, ABLATIONS, ROLES, Comparison
 from study.plan import SEED_COUNTS, study_plan
-from study.plan_v1 import v1_plan
 from tests.study.conftest import v2_entry
 
 
@@ -20,8 +19,6 @@ def test_three_seeds_per_variant(plan):
     assert plan.seeds_of("resnet_mcdo_18") == (0, 1, 2)
     main = [run.name for run in plan.runs if run.group == "main"]
     assert len(main) == 3 + 3 + 3 + 3
-    assert plan.version == 2 and v1_plan().version == 1
-    assert v1_plan().pair_seeds == {"dnn": (0, 1, 2), "mcdo": (0, 1, 2)}
 
 
 def test_every_run_takes_the_zoo_recipe_and_seed_0_is_the_preset_run(plan):
@@ -48,7 +45,6 @@ def test_which_runs_get_which_evaluations(plan, zoo_dir):
     assert five.get("resnet_mcdo_smoothing_18.s4").evaluations == base + ("hessian", "landscape")
     assert evaluations["alexnet_dnn.s0"] == ("clean", "corruptions", "bn_adaptation")
     assert evaluations["resnet_mcdo_smoothing_18.relu6"] == ("clean",)
-    assert "bn_adaptation" not in {name for run in v1_plan().runs for name in run.evaluations}
 
 
 def test_at_most_six_ablations_each_one_change_kernels_at_the_references_padding(plan):

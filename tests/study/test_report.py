@@ -7,11 +7,10 @@ import re
 
 import pytest
 
-from study import report, versions
+from study import report
 from study.claims_accuracy import paper_saving
-from study.plan_v1 import V1_ABLATIONS
 from study.runner import write_ensembles
-from tests.study.conftest import report_plan
+from tests.study.conftest import MANY_ABLATIONS, report_plan
 from tests.study.fake_results import fake_results
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -19,9 +18,9 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def plan():
-    """The default plan's runs with 3 seeds for both pairs and version 1's ablations (version
-    2's seeds and ablations: test_report_v2)."""
-    return report_plan(seeds=(0, 1, 2), ablations=V1_ABLATIONS)
+    """The default plan's runs with 3 seeds for both pairs and ablations of every kind (the
+    study's own seeds and ablations: test_report_v2)."""
+    return report_plan(seeds=(0, 1, 2), ablations=MANY_ABLATIONS)
 
 
 def verdicts(text, heading="## Verdicts"):
@@ -140,12 +139,37 @@ def test_the_report_and_its_figures_are_the_same_from_the_same_jsons(plan, tmp_p
 
 
 def test_the_committed_report_is_what_the_committed_results_give(tmp_path):
-    version = versions.reported_version(str(ROOT))
     output = tmp_path / "docs" / "REPRODUCTION.md"
-    report.build_report(versions.plan_of(version), str(ROOT / versions.RESULTS_DIRS[version]),
-                        str(output))
+    report.build_report(results_dir=str(ROOT / report.RESULTS_DIR), output=str(output))
     committed = (ROOT / "docs" / "REPRODUCTION.md").read_text()
     assert committed == output.read_text(), \
         "docs/REPRODUCTION.md is stale: run `python -m study report` and commit it"
     for link in re.findall(r"\]\((reproduction/[^)]+)\)", committed):
         assert (ROOT / "docs" / link).is_file(), f"docs/{link} is missing"
+
+
+def test_the_committed_results_are_the_whole_study():
+    # The committed page is never half a study: every planned evaluation JSON is committed,
+    # with the study-level files the report reads.
+    from study.plan import study_plan
+    results = ROOT / report.RESULTS_DIR
+    missing = [f"{run.name}/{name}.json" for run in study_plan().runs
+               for name in run.evaluations
+               if not (results / run.name / f"{name}.json").is_file()]
+    missing += [name for name in ("ensembles.json", "speed.json")
+                if not (results / name).is_file()]
+    assert not missing, f"not committed yet: {missing} (`python -m study run`, then commit)"
+
+
+def test_the_readme_summary_says_what_the_report_says():
+    # The README's findings change with the report's first table: the same verdict counts, and
+    # every claim the report lists against the paper is named there.
+    committed = (ROOT / "docs" / "REPRODUCTION.md").read_text()
+    counts = re.search(r"^## Verdicts \((.+)\)$", committed, re.MULTILINE).group(1)
+    against = committed.split("Against the paper (")[1].split("\n")[0].split("; per corruption")[0]
+    claims = re.findall(r"(\d[a-z]) \(", against)
+    readme = (ROOT / "README.md").read_text()
+    section = " ".join(readme.split("\n## What the study found\n")[1].split("\n## ")[0].split())
+    assert counts in section, f"README: the study's verdict counts are not ({counts})"
+    assert claims and not [claim for claim in claims if not re.search(rf"\b{claim}\b", section)], \
+        f"README: every claim against the paper ({', '.join(claims)}) is named in its findings"

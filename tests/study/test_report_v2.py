@@ -4,7 +4,6 @@ mechanisms against the plain model at the same depth, the batch-norm experiment,
 import pytest
 
 from study import report
-from study.plan_v1 import V1_MAIN_EVALUATIONS
 from study.runner import write_ensembles
 from tests.study.conftest import report_plan
 from tests.study.fake_results import fake_results
@@ -91,7 +90,8 @@ def test_results_against_the_paper_per_corruption_reach_the_summary(plan, tmp_pa
 
 
 def test_a_plan_without_the_new_evaluations_has_no_rows_for_them(tmp_path):
-    plan = report_plan(seeds=(0, 1, 2), main_evaluations=V1_MAIN_EVALUATIONS,
+    plan = report_plan(seeds=(0, 1, 2), main_evaluations=("clean", "corruptions", "consistency",
+                                                          "variance", "fourier"),
                        stochastic_evaluations=("hessian",), bn_seeds=0)
     fake_results(tmp_path, plan)
     text = report.render(plan, str(tmp_path))[0]
