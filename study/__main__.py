@@ -77,12 +77,12 @@ def _checked(command: str) -> dict:
 
 
 def _run(command: str, args: dict) -> None:
+    results_dir = FLAGS.results_dir or RESULTS_DIR
     if command == "report":
         from study.report import build_report
-        written = build_report(results_dir=FLAGS.results_dir or RESULTS_DIR, output=FLAGS.output)
+        written = build_report(results_dir=results_dir, output=FLAGS.output)
         print(f"Wrote {written['report']} and {len(written['figures'])} figure(s).")
         return
-    results_dir = FLAGS.results_dir or RESULTS_DIR
     if command == "status":
         from study.status import format_status
         print(format_status(args["plan"], FLAGS.runs_dir, results_dir))
