@@ -173,3 +173,11 @@ def test_the_readme_summary_says_what_the_report_says():
     assert counts in section, f"README: the study's verdict counts are not ({counts})"
     assert claims and not [claim for claim in claims if not re.search(rf"\b{claim}\b", section)], \
         f"README: every claim against the paper ({', '.join(claims)}) is named in its findings"
+
+
+def test_a_missing_results_folder_is_a_clear_error(tmp_path):
+    with pytest.raises(ValueError, match=r"results folder .*nowhere not found \(run from the "
+                                         r"repository root, or pass --results_dir\)"):
+        report.build_report(results_dir=str(tmp_path / "nowhere"),
+                            output=str(tmp_path / "REPRODUCTION.md"))
+    assert not (tmp_path / "REPRODUCTION.md").exists()
