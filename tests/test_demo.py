@@ -141,3 +141,20 @@ def test_the_demo_compares_a_card_only_with_a_pass_of_as_many_samples():
     deterministic = {**new, "evaluation": {"stochastic": False, "test": {"1": metrics},
                                            "first_1000": {"1": metrics}}}
     assert card_reference(deterministic, None)[0].startswith("test numbers")
+
+
+@pytest.mark.parametrize("relative, verdict", [(1.02e-6, "match"), (2e-5, "DIFFER")])
+def test_the_card_check_forgives_another_cpus_rounding_and_nothing_coarser(relative, verdict):
+    # 1.02e-6 is what an AMD EPYC gave against a card made on an Intel Xeon (ECE, N = 1);
+    # 2e-5 is still far below the printed digits, and it is a different number.
+    from blur_keras.demo.report import card_check
+    card_metrics = {"nll": 0.1498, "accuracy": 0.953, "ece": 0.0128}
+    card = {"splits": {"test": "test split, all images"},
+            "evaluation": {"stochastic": True,
+                           "test": {n: card_metrics for n in ("1", "2", "5", "10", "20", "50")},
+                           "first_1000": {"1": card_metrics, "10": card_metrics}}}
+    ours = {**card_metrics, "ece": card_metrics["ece"] * (1 + relative)}
+    demo = {"test_subset": 1000, "sizes": [1, 2, 5, 10],
+            "presets": {"p": {"card": card, "results": {"clean": {1: ours, 10: card_metrics}}}}}
+    lines = card_check(demo)
+    assert lines[1].endswith(f"| {verdict}") and lines[2].endswith("| match"), lines

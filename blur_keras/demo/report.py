@@ -17,6 +17,11 @@ COLUMNS = (("nll", "NLL", 1.0, "{:.4f}"), ("accuracy", "Acc%", 100.0, "{:.2f}"),
            ("ece", "ECE%", 100.0, "{:.2f}"))
 #: Ensemble sizes compared with the cards.
 CARD_SIZES = (1, 10)
+#: A demo number matches its card's within this relative tolerance (absolute below 1e-7). The
+#: cards were computed on one CPU; on another, float32 kernels round differently (the shipped
+#: `resnet_mcdo_18` card, made on an Intel Xeon, and `make demo` on an AMD EPYC: ECE at N = 1
+#: 1.0e-6 apart, relative). Ten times that is still 100 times finer than the printed digits.
+CARD_RELATIVE_TOLERANCE = 1e-5
 
 
 def _condition_label(condition: str, severity: int) -> str:
@@ -77,7 +82,8 @@ def card_check(demo: dict) -> list[str]:
     """Lines comparing each preset's clean N = 1 and N = 10 metrics with its card's.
 
     The numbers are compared only when the demo used the card's test images;
-    otherwise the line says they differ in split.
+    otherwise the line says they differ in split. They match within
+    `CARD_RELATIVE_TOLERANCE`: float32 rounding of another CPU, not a different result.
     """
     lines = []
     for name, outcome in demo["presets"].items():
@@ -96,8 +102,8 @@ def card_check(demo: dict) -> list[str]:
             ours, theirs = outcome["results"][CLEAN].get(n), recorded.get(str(n))
             if ours is None or theirs is None:
                 continue
-            same = all(math.isclose(ours[key], theirs[key], rel_tol=1e-6, abs_tol=1e-9)
-                       for key, _, _, _ in COLUMNS)
+            same = all(math.isclose(ours[key], theirs[key], rel_tol=CARD_RELATIVE_TOLERANCE,
+                                    abs_tol=1e-7) for key, _, _, _ in COLUMNS)
             shown = [" ".join(f"{label} {fmt.format(scale * m[key])}"
                               for key, label, scale, fmt in COLUMNS) for m in (theirs, ours)]
             lines.append(f"  N={n:<3} card: {shown[0]} | demo: {shown[1]} | "
