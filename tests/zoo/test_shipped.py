@@ -65,16 +65,24 @@ def test_the_shipped_zoo_fits_its_size_budget():
 
 
 #: The zoo's accuracy target on the full test split: a deterministic network at N = 1, a
-#: stochastic one at the N its card compares with its twin (`twins.TWIN_SIZE`, 10).
+#: stochastic one at the N its card compares with its twin (`twins.TWIN_SIZE`, 10). The
+#: variational presets are held to their own `ship_if` bar of `build.json` instead (90% at
+#: N = 1: an untuned method shipped only if it gets there), and only they may have one.
 ACCURACY_TARGET = 0.94
 
 
 @pytest.mark.parametrize("name", zoo.names())
 def test_shipped_preset_meets_the_zoo_bar(name):
+    from blur_keras.publishing.build_spec import read_entries
     from blur_keras.publishing.twins import TWIN_SIZE
     card = zoo.card(name)
-    n = TWIN_SIZE if card["evaluation"]["stochastic"] else 1
-    assert card["evaluation"]["test"][str(n)]["accuracy"] >= ACCURACY_TARGET
+    ship_if = read_entries()[name].ship_if
+    if ship_if is None:
+        bar, n = ACCURACY_TARGET, TWIN_SIZE if card["evaluation"]["stochastic"] else 1
+    else:
+        assert "_bnn_" in card["builder"]["name"], "only a variational preset has a bar of its own"
+        bar, n = ship_if["test_accuracy"], ship_if["n"]
+    assert card["evaluation"]["test"][str(n)]["accuracy"] >= bar
     # The converged recipe: the weights of version 2 (an ensemble: those of the preset whose
     # recipe its networks repeat; its own weights start at version 1).
     recipe = zoo.card(card["ensemble"]["of"]) if card.get("ensemble") else card
